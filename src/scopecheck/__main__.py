@@ -1,0 +1,5 @@
+"""`python -m scopecheck`: the same entry point as the console script."""
+
+from scopecheck.cli import main
+
+main()
