@@ -1,0 +1,125 @@
+"""The command line: the only place that prints, reads flags, or chooses an exit code.
+
+Exit codes (README, "Exit codes"):
+    0  every ticket was classified
+    1  some tickets were invalid and were not classified (the rest were)
+    2  usage error, or an agreement or rule file that cannot be used
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import click
+
+from scopecheck.diagnostics import Diagnostic, DiagnosticError, SourceLines, render
+
+EXIT_OK, EXIT_SOME_INVALID, EXIT_UNUSABLE = 0, 1, 2
+
+
+def _report(diagnostics: tuple[Diagnostic, ...] | list[Diagnostic], sources: SourceLines) -> None:
+    for diagnostic in diagnostics:
+        click.echo(render(diagnostic, sources), err=True)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="scopecheck", prog_name="scopecheck")
+def main() -> None:
+    """scopecheck: is this ticket covered by the client's agreement, or billable?
+
+    \b
+    Examples:
+      scopecheck classify examples/harbor-vale/agreement.yaml examples/harbor-vale/tickets.csv
+      scopecheck schema agreement
+    """
+
+
+@main.command()
+@click.argument("agreement", type=click.Path(dir_okay=False))
+@click.argument("tickets", nargs=-1, type=click.Path(dir_okay=False, allow_dash=True))
+@click.option(
+    "--format", "output_format", type=click.Choice(["table", "json", "jsonl", "csv"]),
+    help="Output format. Default: a table on a terminal, JSON Lines when piped.",
+)
+@click.option("--mapping", type=click.Path(dir_okay=False), help="A mapping file for an export's own columns and values.")
+@click.option(
+    "--input-format", type=click.Choice(["json", "jsonl", "csv", "yaml"]),
+    help="Format of the ticket files (default: from each file's extension; sniffed on standard input).",
+)
+def classify(agreement: str, tickets: tuple[str, ...], output_format: str | None, mapping: str | None, input_format: str | None) -> None:
+    """Classify tickets as in plan, billable, project or review, and say why.
+
+    AGREEMENT is a client's agreement file; TICKETS are JSON, JSON Lines, CSV or YAML files,
+    or - for standard input (the default when input is piped).
+
+    \b
+    Examples:
+      scopecheck classify examples/harbor-vale/agreement.yaml examples/harbor-vale/tickets.csv
+      scopecheck classify agreement.yaml export.csv --mapping examples/mappings/connectwise-style.yaml
+      cat tickets.jsonl | scopecheck classify agreement.yaml --format json
+    """
+    from scopecheck import engine, output
+    from scopecheck.tickets.mapping import load_mapping
+    from scopecheck.tickets.read import read_tickets
+
+    sources = SourceLines()
+    if not tickets:
+        if sys.stdin.isatty():
+            raise click.UsageError("give one or more ticket files, or pipe tickets in (use - for standard input)")
+        tickets = ("-",)
+    try:
+        loaded = engine.load(agreement, sources)
+        ticket_mapping = load_mapping(mapping) if mapping else None
+    except DiagnosticError as error:
+        _report(error.diagnostics, sources)
+        sys.exit(EXIT_UNUSABLE)
+    valid = []
+    invalid = 0
+    for source in tickets:
+        try:
+            for item in read_tickets(source, format=input_format, mapping=ticket_mapping):
+                if isinstance(item, Diagnostic):
+                    invalid += 1
+                    _report([item], sources)
+                else:
+                    valid.append(item)
+        except DiagnosticError as error:
+            invalid += 1
+            _report(error.diagnostics, sources)
+    program = loaded.program
+    decisions = program.decide_batch(valid)
+    chosen = output_format or ("table" if sys.stdout.isatty() else "jsonl")
+    out = click.get_text_stream("stdout")
+    currency = loaded.agreement.currency
+    if chosen == "table":
+        output.write_table(decisions, out, currency)
+        click.echo(output.summary_line(decisions, invalid))
+    elif chosen == "json":
+        output.write_json(decisions, program.version, out)
+    elif chosen == "jsonl":
+        output.write_jsonl(decisions, program.version, out)
+    else:
+        output.write_csv(decisions, program.version, out, currency)
+    sys.exit(EXIT_SOME_INVALID if invalid else EXIT_OK)
+
+
+@main.command()
+@click.argument("which", type=click.Choice(["agreement", "ticket"]))
+def schema(which: str) -> None:
+    """Print the JSON Schema of agreement files or of tickets.
+
+    \b
+    Examples:
+      scopecheck schema agreement > agreement.schema.json
+      scopecheck schema ticket
+    """
+    if which == "agreement":
+        from scopecheck.agreement.model import agreement_schema
+
+        document = agreement_schema()
+    else:
+        from scopecheck.tickets.schema import ticket_json_schema
+
+        document = ticket_json_schema()
+    click.echo(json.dumps(document, indent=2, ensure_ascii=False))

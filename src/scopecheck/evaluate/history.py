@@ -1,0 +1,96 @@
+"""Earlier tickets, for rules that count what came before ("one move per user per year").
+
+In: decided tickets, in the order of their work start. Out: counts of earlier tickets for the
+same requester, device or site, within a window, that match a condition.
+
+The contract year is anchored on the agreement's start date, not the calendar: a contract
+that starts on 1 March counts moves from 1 March to the last day of February.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from scopecheck.tickets.model import Ticket
+
+
+@dataclass(frozen=True, slots=True)
+class Earlier:
+    """An earlier ticket as a rule sees it through ``earlier.*``."""
+
+    ticket: Ticket
+    start: dt.datetime
+    outcome: str
+    rule: str | None
+
+
+def work_start(ticket: Ticket) -> dt.datetime:
+    """When work started: ``started_at``, or ``opened_at`` when work has no start of its own."""
+    return ticket.started_at or ticket.opened_at
+
+
+def contract_year(moment: dt.date, term_start: dt.date) -> int:
+    """Which contract year (0 is the first) a date falls in."""
+    years = moment.year - term_start.year
+    if (moment.month, moment.day) < (term_start.month, term_start.day):
+        years -= 1
+    return years
+
+
+class History:
+    """Earlier tickets of one client, indexed by the fields rules count by."""
+
+    KEYS = ("requester", "device", "site")
+
+    def __init__(self, term_start: dt.date):
+        self.term_start = term_start
+        self._all: list[Earlier] = []
+        self._by_key: dict[str, dict[str, list[Earlier]]] = {key: defaultdict(list) for key in self.KEYS}
+
+    def add(self, earlier: Earlier) -> None:
+        self._all.append(earlier)
+        for key in self.KEYS:
+            value = getattr(earlier.ticket, key)
+            if value is not None:
+                self._by_key[key][value.casefold()].append(earlier)
+
+    def count(
+        self,
+        ticket: Ticket,
+        same: str | None,
+        window: tuple[str, int | None] | None,
+        condition: Callable[[Earlier], bool | None] | None,
+    ) -> int | None:
+        """How many earlier tickets match; ``None`` when ``same`` names a field the ticket lacks."""
+        if same is None:
+            candidates = self._all
+        else:
+            value = getattr(ticket, same)
+            if value is None:
+                return None
+            candidates = self._by_key[same].get(value.casefold(), [])
+        start = work_start(ticket)
+        inside = self._window(start, window)
+        return sum(
+            1
+            for earlier in candidates
+            if earlier.ticket.id != ticket.id
+            and earlier.start <= start
+            and inside(earlier.start)
+            and (condition is None or condition(earlier) is True)
+        )
+
+    def _window(self, start: dt.datetime, window: tuple[str, int | None] | None) -> Callable[[dt.datetime], bool]:
+        if window is None:
+            return lambda moment: True
+        kind, days = window
+        if kind == "contract_year":
+            year = contract_year(start.date(), self.term_start)
+            return lambda moment: contract_year(moment.date(), self.term_start) == year
+        if kind == "calendar_month":
+            return lambda moment: (moment.year, moment.month) == (start.year, start.month)
+        since = start - dt.timedelta(days=days or 0)
+        return lambda moment: moment >= since

@@ -1,0 +1,137 @@
+"""The program: compiled rules bound to one agreement, deciding tickets.
+
+In: a ``CheckedRuleSet``, an ``Agreement``, tickets. Out: one ``Decision`` per ticket.
+
+A batch is decided in the order work started, whatever order it arrived in, so that rules
+counting earlier tickets see the same history however the batch was cut; decisions come back
+in the order the tickets arrived.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from scopecheck.check.checker import CheckedRuleSet
+from scopecheck.diagnostics import DiagnosticError
+from scopecheck.evaluate.compile import CompiledRule, Compiler, bind_parameters
+from scopecheck.evaluate.decision import (
+    Charge,
+    Decision,
+    FeeCharge,
+    FiredRule,
+    MaterialsCharge,
+    PremiumCharge,
+    UndecidedRule,
+)
+from scopecheck.evaluate.history import Earlier, History, work_start
+from scopecheck.syntax import ast
+from scopecheck.tickets.model import Ticket
+
+
+@dataclass(frozen=True)
+class Program:
+    agreement: object
+    checked: CheckedRuleSet
+    params: dict[str, object]
+    rules: tuple[CompiledRule, ...]
+    zone: dt.tzinfo
+
+    @classmethod
+    def build(cls, checked: CheckedRuleSet, agreement) -> Program:
+        """Bind parameters and compile; raises ``DiagnosticError`` for a mismatch between the
+        rules and the agreement (an override of the wrong type, a foreign currency)."""
+        params = bind_parameters(checked, agreement)
+        compiler = Compiler(checked, params, agreement)
+        rules = tuple(compiler.rule(rule, order) for order, rule in enumerate(checked.rules))
+        if compiler.problems:
+            raise DiagnosticError(compiler.problems)
+        zone_name = getattr(agreement, "timezone", None) or "UTC"
+        return cls(agreement, checked, params, rules, ZoneInfo(zone_name))
+
+    @property
+    def version(self) -> str:
+        return self.checked.version
+
+    def localize(self, ticket: Ticket) -> Ticket:
+        """Read times without an offset in the agreement's zone, and times with one in it too,
+        so every time a rule sees is local to the client."""
+        changes = {}
+        for name in ("opened_at", "started_at", "ended_at"):
+            moment = getattr(ticket, name)
+            if moment is not None:
+                changes[name] = moment.replace(tzinfo=self.zone) if moment.tzinfo is None else moment.astimezone(self.zone)
+        return ticket._replace(**changes)
+
+    def decide(self, ticket: Ticket, history: History | None = None) -> Decision:
+        """Decide one ticket (already localized) against the rules and what came before."""
+        fired: list[tuple[CompiledRule, FiredRule]] = []
+        unknown: list[CompiledRule] = []
+        undecided: list[UndecidedRule] = []
+        for compiled in self.rules:
+            result = compiled.condition(ticket, None, history)
+            if result is True:
+                rule = compiled.rule
+                reason = compiled.reason(ticket, history)
+                fired.append((compiled, FiredRule(rule.id, rule.title, rule.outcome.kind, rule.priority, reason, rule.span)))
+            elif result is None:
+                unknown.append(compiled)
+        deciding = max((pair for pair in fired if pair[0].rule.outcome.kind), key=lambda pair: pair[0].rank, default=None)
+        # Only a rule that could have changed the bill is worth a person's attention: one that
+        # would have outranked the deciding rule, or one that adds charges.
+        for compiled in unknown:
+            if deciding is None or compiled.rule.outcome.kind is None or compiled.rank > deciding[0].rank:
+                missing = tuple(name for name, read in compiled.fields_read if read(ticket, None, history) in (None, ()))
+                undecided.append(UndecidedRule(compiled.rule.id, missing))
+        charges: list[Charge] = []
+        for compiled, _ in fired:
+            if compiled.rule.outcome.kind is None or (deciding and compiled is deciding[0]):
+                charges.extend(self._charges(compiled, ticket, history))
+        return Decision(
+            ticket=ticket,
+            outcome=deciding[0].rule.outcome.kind if deciding else "review",
+            deciding_rule=deciding[1] if deciding else None,
+            fired=tuple(f for _, f in fired),
+            undecided=tuple(undecided),
+            charges=tuple(charges),
+        )
+
+    def _charges(self, compiled: CompiledRule, ticket: Ticket, history: History | None) -> list[Charge]:
+        rule_id = compiled.rule.id
+        out: list[Charge] = []
+        for effect in compiled.effects:
+            first = effect.first(ticket, None, history) if effect.first else None
+            match effect.node:
+                case ast.Premium():
+                    if first is not None:
+                        hours = effect.second(ticket, None, history) if effect.second else None
+                        out.append(PremiumCharge(rule_id, Decimal(first), hours))
+                case ast.Fee():
+                    if first is not None:
+                        out.append(FeeCharge(rule_id, first))
+                case ast.MaterialsCharge():
+                    cost = sum((Decimal(m.cost) * Decimal(m.quantity) for m in ticket.materials), Decimal(0))
+                    if ticket.materials:
+                        out.append(MaterialsCharge(rule_id, cost, first or Decimal(0)))
+        return out
+
+    def decide_batch(self, tickets: Iterable[Ticket], history: History | None = None) -> list[Decision]:
+        """Decide tickets in the order work started; return decisions in arrival order."""
+        localized = [self.localize(ticket) for ticket in tickets]
+        if history is None:
+            history = History(self.term_start)
+        order = sorted(range(len(localized)), key=lambda index: work_start(localized[index]))
+        decisions: list[Decision | None] = [None] * len(localized)
+        for index in order:
+            decision = self.decide(localized[index], history)
+            decisions[index] = decision
+            rule = decision.deciding_rule.rule_id if decision.deciding_rule else None
+            history.add(Earlier(decision.ticket, work_start(decision.ticket), decision.outcome, rule))
+        return decisions  # type: ignore[return-value]
+
+    @property
+    def term_start(self) -> dt.date:
+        return self.agreement.plan.term.start
