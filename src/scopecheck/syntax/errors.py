@@ -6,6 +6,8 @@ manager needs "expected 'then' after the condition, found 'thn'" and a did-you-m
 
 from __future__ import annotations
 
+import re
+
 from lark import Token
 from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken
 
@@ -15,7 +17,7 @@ from scopecheck.syntax.grammar import lark_parser
 # Terminals that can start a value: when most of them are expected, "a value" says it all.
 _VALUE_STARTS = {
     "NAME", "NUMBER", "STRING", "MONEY", "DURATION", "PERCENT", "DATE", "DATETIME", "TIME",
-    "BOOLEAN", "LPAR", "LSQB", "MINUS", "COUNT", "NOT",
+    "BOOLEAN", "LPAR", "LSQB", "MINUS", "_COUNT", "_NOT",
 }  # fmt: skip
 _NAMED = {
     "NAME": "a name",
@@ -33,12 +35,14 @@ _NAMED = {
 # When one of these keywords is expected, it is what the writer most likely left out; the
 # context says where in the rule they are.
 _CLAUSES = [
-    ("THEN", "'then'", "after the condition"),
-    ("WHEN", "'when'", "before the rule's condition"),
+    ("_THEN", "'then'", "after the condition"),
+    ("_WHEN", "'when'", "before the rule's condition"),
     ("OUTCOME_NAME", "an outcome (in_plan, billable, project or review) or 'add'", "after 'then'"),
     ("EQUAL", "'=' and a default value", "after the parameter's type"),
     ("COLON", "':' and a type", "after the parameter's name"),
 ]
+# Keywords are written in the grammar as `word` followed by a not-a-word-character lookahead.
+_KEYWORD_PATTERN = re.compile(r"([a-z_]+)\(\?!\[A-Za-z0-9_\]\)")
 _CHARACTER_HELP = {
     "&": "write 'and' to join conditions",
     "|": "write 'or' for either condition",
@@ -85,7 +89,7 @@ def _expected_phrase(expected: set[str]) -> tuple[str, str]:
     for terminal, what, context in _CLAUSES:
         if terminal in expected:
             return what, f" {context}"
-    if "BECAUSE" in expected:
+    if "_BECAUSE" in expected:
         return "'because', a new rule, or the end of the file", " after the outcome"
     if len(expected & _VALUE_STARTS) >= 3:
         return "a value", ""
@@ -112,7 +116,10 @@ def _keyword_of(terminal: str) -> str | None:
         pattern = lark_parser().get_terminal(terminal).pattern
     except KeyError:
         return None
-    return pattern.value if pattern.type == "str" else None
+    if pattern.type == "str":
+        return pattern.value
+    keyword = _KEYWORD_PATTERN.fullmatch(pattern.value)
+    return keyword[1] if keyword else None
 
 
 def _describe_token(token: Token) -> str:
@@ -131,9 +138,11 @@ def _help_for(token: Token, expected: set[str]) -> str | None:
         best = suggest(word, keywords)
         if best and best != word:
             return f"did you mean '{best}'?"
-    if word == "=" and "THEN" in expected:
+    if word == "=" and "_THEN" in expected:
         return "write '==' or 'is' to compare"
-    if token.type in ("STRING", "NAME") and expected & {"THEN", "COMPARE_OP"}:
+    if word in ("in_plan", "billable", "project", "review") and "_THEN" in expected:
+        return f"write 'then {word}'"
+    if token.type in ("STRING", "NAME") and expected & {"_THEN", "COMPARE_OP"}:
         return "join conditions with 'and' or 'or'"
     return None
 
