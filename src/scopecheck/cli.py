@@ -90,7 +90,7 @@ def classify(agreement: str, tickets: tuple[str, ...], output_format: str | None
     program = loaded.program
     decisions = program.decide_batch(valid)
     chosen = output_format or ("table" if sys.stdout.isatty() else "jsonl")
-    out = click.get_text_stream("stdout")
+    out = sys.stdout
     currency = loaded.agreement.currency
     if chosen == "table":
         output.write_table(decisions, out, currency)

@@ -1,0 +1,178 @@
+"""The command line as its users meet it: technicians classifying tickets, CI reading exit codes."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+from click.testing import CliRunner
+
+from scopecheck.cli import main
+from scopecheck.resources import standard_library
+from scopecheck.syntax.parser import parse_rule_file
+
+from .conftest import EXAMPLES, REPO
+
+CLIENTS = ("harbor-vale", "riverside")
+
+
+def run(*args: str, input: str | None = None):
+    return CliRunner().invoke(main, list(args), input=input, catch_exceptions=False)
+
+
+def classify_json(client: str, tickets: str) -> list[dict]:
+    result = run("classify", str(EXAMPLES / client / "agreement.yaml"), str(EXAMPLES / client / tickets), "--format", "json")
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)
+
+
+@pytest.mark.parametrize("client", CLIENTS)
+def test_every_example_ticket_gets_its_reviewed_outcome(client: str) -> None:
+    expected = yaml.safe_load((Path(__file__).parent / "cases" / "examples" / f"{client}.yaml").read_text())
+    decisions = classify_json(client, "tickets.csv")
+    assert len(decisions) >= 30
+    assert {d["ticket"]: [d["outcome"], d["deciding_rule"]] for d in decisions} == expected
+
+
+@pytest.mark.parametrize("client", CLIENTS)
+def test_csv_and_json_tickets_decide_the_same(client: str) -> None:
+    assert classify_json(client, "tickets.csv") == classify_json(client, "tickets.json")
+
+
+def test_every_standard_rule_fires_on_some_example_ticket() -> None:
+    standard = parse_rule_file(standard_library()["standard"].read_text(), "standard.scope")
+    fired = {rule["rule"] for client in CLIENTS for d in classify_json(client, "tickets.csv") for rule in d["fired"]}
+    assert {rule.id for rule in standard.rules} <= fired
+
+
+def test_every_client_rule_fires_on_some_example_ticket() -> None:
+    for client in CLIENTS:
+        own = parse_rule_file((EXAMPLES / client / f"{client}.scope").read_text(), f"{client}.scope")
+        fired = {rule["rule"] for d in classify_json(client, "tickets.csv") for rule in d["fired"]}
+        assert {rule.id for rule in own.rules} <= fired, client
+
+
+def test_decisions_explain_themselves_in_words() -> None:
+    decisions = {d["ticket"]: d for d in classify_json("harbor-vale", "tickets.csv")}
+    long_job = decisions["HV-1004"]
+    assert long_job["reason"].startswith("the work is expected to take 12h, more than the 4h the plan covers")
+    parts = decisions["HV-1015"]
+    assert parts["outcome"] == "in_plan"
+    assert parts["charges"] == [{"rule": "materials_on_top", "kind": "materials", "cost": "120.00", "markup": "0.1"}]
+    second_move = decisions["HV-1011"]
+    assert "already had 1 move(s) this contract year and the plan includes 1" in second_move["reason"]
+
+
+def test_table_is_readable_and_ends_with_a_summary() -> None:
+    result = run("classify", str(EXAMPLES / "riverside" / "agreement.yaml"), str(EXAMPLES / "riverside" / "tickets.json"), "--format", "table")
+    assert result.exit_code == 0
+    lines = result.stdout.splitlines()
+    assert lines[0].split() == ["TICKET", "OUTCOME", "RULE", "WHY"]
+    assert any(line.startswith("RV-2002  BILLABLE  volunteer_devices") for line in lines)
+    assert lines[-1] == "32 tickets classified: 18 in plan, 8 billable, 6 project"
+
+
+def test_piped_output_defaults_to_json_lines() -> None:
+    result = run("classify", str(EXAMPLES / "harbor-vale" / "agreement.yaml"), str(EXAMPLES / "harbor-vale" / "tickets.csv"))
+    records = [json.loads(line) for line in result.stdout.splitlines()]
+    assert len(records) == 33 and records[0]["ticket"] == "HV-1001"
+
+
+def test_csv_output_has_one_row_per_ticket() -> None:
+    result = run("classify", str(EXAMPLES / "harbor-vale" / "agreement.yaml"), str(EXAMPLES / "harbor-vale" / "tickets.csv"), "--format", "csv")
+    rows = result.stdout.splitlines()
+    assert rows[0].startswith("ticket,outcome,deciding_rule,reason")
+    assert len(rows) == 34
+
+
+def test_tickets_from_standard_input() -> None:
+    ticket = {"id": "T-1", "opened_at": "2026-05-01T10:00", "category": "add_device", "summary": "New PC"}
+    result = run("classify", str(EXAMPLES / "harbor-vale" / "agreement.yaml"), "-", input=json.dumps(ticket) + "\n")
+    assert result.exit_code == 0
+    assert json.loads(result.stdout)["deciding_rule"] == "adding_machines"
+
+
+def test_an_export_classifies_through_its_mapping() -> None:
+    result = run(
+        "classify", str(EXAMPLES / "harbor-vale" / "agreement.yaml"),
+        str(EXAMPLES / "mappings" / "connectwise-style-export.csv"),
+        "--mapping", str(EXAMPLES / "mappings" / "connectwise-style.yaml"),
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    outcomes = {json.loads(line)["outcome"] for line in result.stdout.splitlines()}
+    assert {"in_plan", "project"} <= outcomes
+
+
+def test_a_bad_ticket_is_reported_and_the_rest_are_classified(tmp_path: Path) -> None:
+    tickets = tmp_path / "tickets.csv"
+    tickets.write_text(
+        "id,opened_at,summary,estimated_hours\n"
+        "T-1,2026-05-01T10:00,Password reset,0.25\n"
+        "T-2,2026-05-01T11:00,Printer jam,three\n"
+        ",2026-05-01T12:00,No id,1\n"
+        "T-4,2026-05-01T13:00,Migrate server,9\n"
+    )
+    result = CliRunner().invoke(main, ["classify", str(EXAMPLES / "harbor-vale" / "agreement.yaml"), str(tickets)])
+    assert result.exit_code == 1
+    assert [json.loads(line)["ticket"] for line in result.stdout.splitlines()] == ["T-1", "T-4"]
+    errors = result.stderr.splitlines()
+    assert any(":3:" in line and "T-2" in line and "estimated_hours" in line for line in errors), result.stderr
+    assert any(":4:" in line and "id" in line for line in errors), result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_a_broken_agreement_stops_with_exit_2_and_a_positioned_message(tmp_path: Path) -> None:
+    agreement = tmp_path / "agreement.yaml"
+    agreement.write_text((EXAMPLES / "riverside" / "agreement.yaml").read_text().replace("rules:", "ruels:"))
+    result = CliRunner().invoke(main, ["classify", str(agreement), str(EXAMPLES / "riverside" / "tickets.csv")])
+    assert result.exit_code == 2
+    assert f"{agreement}:" in result.stderr and "error[agreement.unknown-key]" in result.stderr
+    assert "did you mean 'rules'?" in result.stderr
+    assert "Traceback" not in result.stderr and result.stdout == ""
+
+
+def test_a_broken_client_rule_file_stops_with_exit_2(tmp_path: Path) -> None:
+    for name in ("agreement.yaml", "riverside.scope"):
+        (tmp_path / name).write_text((EXAMPLES / "riverside" / name).read_text())
+    rules = tmp_path / "riverside.scope"
+    rules.write_text(rules.read_text().replace("then billable", "thn billable", 1))
+    result = CliRunner().invoke(main, ["classify", str(tmp_path / "agreement.yaml"), str(EXAMPLES / "riverside" / "tickets.csv")])
+    assert result.exit_code == 2
+    assert "riverside.scope:" in result.stderr and "expected 'then' after the condition, found 'thn'" in result.stderr
+    assert "help: did you mean 'then'?" in result.stderr
+
+
+def test_a_missing_agreement_file_is_exit_2() -> None:
+    result = CliRunner().invoke(main, ["classify", "no-such-agreement.yaml", str(EXAMPLES / "riverside" / "tickets.csv")])
+    assert result.exit_code == 2
+    assert "no-such-agreement.yaml" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_an_unknown_output_format_is_a_usage_error() -> None:
+    result = CliRunner().invoke(main, ["classify", str(EXAMPLES / "riverside" / "agreement.yaml"), "--format", "xml"])
+    assert result.exit_code == 2
+
+
+@pytest.mark.parametrize("which", ["agreement", "ticket"])
+def test_schemas_are_printed_as_json(which: str) -> None:
+    document = json.loads(run("schema", which).stdout)
+    assert document["$schema"] == "https://json-schema.org/draft/2020-12/schema"
+
+
+@pytest.mark.parametrize("command", [[], ["classify"], ["schema"]])
+def test_every_command_shows_an_example_in_its_help(command: list[str]) -> None:
+    result = run(*command, "--help")
+    assert result.exit_code == 0 and "Example" in result.stdout
+
+
+def test_python_dash_m_runs_the_same_program() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "scopecheck", "classify", "examples/riverside/agreement.yaml", "examples/riverside/tickets.csv"],
+        cwd=REPO, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert len(result.stdout.splitlines()) == 32
