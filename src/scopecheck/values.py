@@ -169,9 +169,12 @@ def parse_percent(text: str | int | Decimal) -> Decimal:
     raw = str(text).strip()
     number = raw[:-1].strip() if raw.endswith("%") else raw
     try:
-        return Decimal(number) / 100
+        fraction = Decimal(number) / 100
     except InvalidOperation:
-        raise ValueFormatError(f"'{text}' is not a percentage (write it like 10%)") from None
+        fraction = None
+    if fraction is None or not fraction.is_finite():
+        raise ValueFormatError(f"'{text}' is not a percentage (write it like 10%)")
+    return fraction
 
 
 def format_percent(fraction: Decimal) -> str:
@@ -186,9 +189,12 @@ def parse_number(text: str | int | Decimal) -> int | Decimal:
         return text
     raw = str(text).strip().replace(",", "")
     try:
-        return int(raw) if re.fullmatch(r"-?\d+", raw) else Decimal(raw)
+        number = int(raw) if re.fullmatch(r"-?\d+", raw) else Decimal(raw)
     except InvalidOperation:
-        raise ValueFormatError(f"'{text}' is not a number") from None
+        number = None
+    if number is None or (isinstance(number, Decimal) and not number.is_finite()):
+        raise ValueFormatError(f"'{text}' is not a number")
+    return number
 
 
 def format_number(number: int | Decimal) -> str:
