@@ -84,6 +84,17 @@ _MINUTES_PER_UNIT = {"d": 24 * 60, "h": 60, "m": 1}
 
 def parse_duration(text: str) -> dt.timedelta:
     """``4h``, ``90m``, ``1h30m``, ``1.5h``, ``2d`` (24 hours), ``1:30`` or ISO 8601 ``PT1H30M``."""
+    if isinstance(text, dt.timedelta):
+        return text
+    if not isinstance(text, str):
+        raise ValueFormatError(f"'{text}' has no unit (write it like 4h, 90m or 1h30m)")
+    try:
+        return _read_duration(text)
+    except OverflowError:
+        raise ValueFormatError(f"'{text}' is too long a duration") from None
+
+
+def _read_duration(text: str) -> dt.timedelta:
     compact = text.strip().replace(" ", "")
     if _COMPACT_DURATION.fullmatch(compact):
         minutes = sum(Decimal(amount) * _MINUTES_PER_UNIT[unit] for amount, unit in _UNIT_DURATION.findall(compact))

@@ -141,7 +141,9 @@ class _Builder:
                     return value
                 return number if number.is_finite() else value
             case "tag:yaml.org,2002:bool":
-                return value.lower() in ("true", "yes", "on")
+                # YAML 1.2: only true and false are booleans; `name: Yes` stays text.
+                lowered = value.lower()
+                return lowered == "true" if lowered in ("true", "false") else value
             case "tag:yaml.org,2002:null":
                 return None
             case "tag:yaml.org,2002:str" | "tag:yaml.org,2002:timestamp":

@@ -57,3 +57,9 @@ def test_numbers_and_percentages_must_be_finite(text: str) -> None:
         values.parse_number(text)
     with pytest.raises(values.ValueFormatError):
         values.parse_percent(text)
+
+
+@pytest.mark.parametrize("raw", [4, Decimal("1.5"), "99999999999d"])
+def test_a_duration_without_unit_or_out_of_range_is_a_value_error(raw: object) -> None:
+    with pytest.raises(values.ValueFormatError):
+        values.parse_duration(raw)

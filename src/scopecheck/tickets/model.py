@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from decimal import Decimal
+from types import MappingProxyType
 from typing import NamedTuple
 
 from scopecheck.values import (
@@ -99,7 +100,7 @@ class Ticket(NamedTuple):
     emergency: bool | None = None
     role: str | None = None
     materials: tuple[Material, ...] = ()
-    custom: Mapping[str, object] = {}
+    custom: Mapping[str, object] = MappingProxyType({})
 
 
 class FieldSpec(NamedTuple):
