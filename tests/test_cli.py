@@ -176,3 +176,8 @@ def test_python_dash_m_runs_the_same_program() -> None:
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
     assert len(result.stdout.splitlines()) == 32
+
+
+def test_a_missing_ticket_file_is_a_usage_error() -> None:
+    result = CliRunner().invoke(main, ["classify", str(EXAMPLES / "riverside" / "agreement.yaml"), "no-such-tickets.csv"])
+    assert result.exit_code == 2 and "no-such-tickets.csv" in result.stderr and "does not exist" in result.stderr

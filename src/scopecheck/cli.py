@@ -37,7 +37,7 @@ def main() -> None:
 
 @main.command()
 @click.argument("agreement", type=click.Path(dir_okay=False))
-@click.argument("tickets", nargs=-1, type=click.Path(dir_okay=False, allow_dash=True))
+@click.argument("tickets", nargs=-1, type=click.Path(exists=True, dir_okay=False, allow_dash=True))
 @click.option(
     "--format", "output_format", type=click.Choice(["table", "json", "jsonl", "csv"]),
     help="Output format. Default: a table on a terminal, JSON Lines when piped.",

@@ -120,7 +120,8 @@ def render(diagnostic: Diagnostic, sources: SourceLines | None = None) -> str:
         same_line = span.end_line in (None, span.line)
         width = (span.end_column - span.column) if (same_line and span.end_column) else 1
         width = max(1, min(width, len(text) - span.column + 2))
-        shown = text.expandtabs(1)
+        # A binary or mis-encoded file has no line worth echoing to a terminal.
+        shown = "".join(char if char.isprintable() and char != "\ufffd" else "?" for char in text.expandtabs(1))
         out.append(f"{gutter} | {shown}")
         out.append(f"{pad} | {' ' * (span.column - 1)}{'^' * width}")
     if diagnostic.help:
