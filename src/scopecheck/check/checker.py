@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from scopecheck.check.types import TypeChecker, declared_type
 from scopecheck.diagnostics import Diagnostic, DiagnosticError, Severity, did_you_mean
 from scopecheck.syntax import ast
-from scopecheck.values import BOOLEAN, DURATION, MONEY, NUMBER, PERCENT, SCALAR_TYPES, Type
+from scopecheck.values import ANY, BOOLEAN, DURATION, MONEY, NUMBER, PERCENT, SCALAR_TYPES, Type
 
 
 @dataclass(frozen=True)
@@ -89,10 +89,12 @@ def _parameters(state: _State) -> None:
                     help=did_you_mean(param.type.name, [*SCALAR_TYPES, "list"]) or f"the types are {', '.join(SCALAR_TYPES)} and list[TYPE]",
                 )
             )
+            # Known, though of no known type, so its uses are not reported as undeclared too.
+            state.typer.param_types[param.name] = ANY
             continue
         state.typer.param_types[param.name] = wanted
     for param in state.params.values():
-        if param.name not in state.typer.param_types:
+        if state.typer.param_types[param.name] is ANY:
             continue
         if not _is_constant(param.default):
             state.problems.append(

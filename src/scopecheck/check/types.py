@@ -11,8 +11,6 @@ fields): it is accepted everywhere, and a wrong value at run time reads as missi
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from scopecheck.agreement.model import agreement_field_names, agreement_field_type
 from scopecheck.builtins import BUILTINS, NEAR_MISSES
 from scopecheck.diagnostics import Diagnostic, Span, did_you_mean
@@ -186,7 +184,6 @@ class TypeChecker:
         for cut in range(len(full) - 1, -1, -1):
             known = agreement_field_names(full[:cut])
             if known:
-                root = "agreement" if full[0] != "client" or node.root == "agreement" else "client"
                 return self._problem(
                     "check.unknown-field",
                     f"agreements have no field '{node.dotted}'",
@@ -325,6 +322,3 @@ def _comparison_hint(left: Type, right: Type) -> str | None:
         return "values in double quotes are text; write numbers, durations and dates without quotes"
     return None
 
-
-ParamTypes = dict[str, Type]
-TypeLookup = Callable[[ast.Expr], Type]

@@ -124,9 +124,9 @@ class Compiler:
                 inner = self.expression(operand)
                 return lambda t, e, h: None if (v := inner(t, e, h)) is None else not v
             case ast.AllOf(operands=operands):
-                return _all_of([self.expression(o) for o in operands])
+                return _kleene([self.expression(o) for o in operands], decisive=False)
             case ast.AnyOf(operands=operands):
-                return _any_of([self.expression(o) for o in operands])
+                return _kleene([self.expression(o) for o in operands], decisive=True)
             case ast.Arithmetic():
                 return self._arithmetic(node)
             case ast.Compare():
@@ -247,30 +247,19 @@ def _dig(value: object, names: tuple[str, ...]) -> object:
     return value
 
 
-def _all_of(operands: list[Compiled]) -> Compiled:
+def _kleene(operands: list[Compiled], decisive: bool) -> Compiled:
+    """``and`` (``decisive=False``) or ``or`` (``decisive=True``) in three-valued logic: one
+    decisive operand settles it; otherwise any unknown operand leaves the whole unknown."""
+
     def evaluate(t, e, h):
         unknown = False
         for operand in operands:
             result = operand(t, e, h)
-            if result is False:
-                return False
+            if result is decisive:
+                return decisive
             if result is None:
                 unknown = True
-        return None if unknown else True
-
-    return evaluate
-
-
-def _any_of(operands: list[Compiled]) -> Compiled:
-    def evaluate(t, e, h):
-        unknown = False
-        for operand in operands:
-            result = operand(t, e, h)
-            if result is True:
-                return True
-            if result is None:
-                unknown = True
-        return None if unknown else False
+        return None if unknown else not decisive
 
     return evaluate
 

@@ -35,7 +35,7 @@ def parse_rule_file(text: str, path: str) -> RuleFile:
     items: list[Import | Param | Rule] = []
     comments: list[tuple[int, str]] = []
     problems: list[Diagnostic] = []
-    for offset, line, chunk in _items(text):
+    for line, chunk in _items(text):
         origin = Origin(path, line)
         try:
             tree = lark_parser().parse(chunk, start="start")
@@ -72,7 +72,7 @@ def parse_expression(text: str, at: Span) -> Expr:
 
 
 def _items(text: str):
-    """Yield (offset, first line, text) for each top-level item's stretch of the file."""
+    """Yield (first line, text) for each top-level item's stretch of the file."""
     starts = [match.start() for match in _ITEM_START.finditer(text)]
     if not starts or starts[0] != 0:
         starts.insert(0, 0)
@@ -80,7 +80,7 @@ def _items(text: str):
     line = 1
     for begin, end in zip(starts, starts[1:]):
         chunk = text[begin:end]
-        yield begin, line, chunk
+        yield line, chunk
         line += chunk.count("\n")
 
 
