@@ -191,7 +191,7 @@ def test_field_types_for_enums_maps_and_absent_paths(harbor_vale):
 
 
 def test_field_names_for_suggestions():
-    assert agreement_field_names(()) == ["scopecheck", "client", "plan", "currency", "rates", "coverage", "params", "rules"]
+    assert agreement_field_names(()) == ["scopecheck", "client", "plan", "currency", "timezone", "rates", "coverage", "params", "rules"]
     assert agreement_field_names(("client",)) == ["name", "id", "contact"]
     assert agreement_field_names(("rates",)) == ["standard", "roles", "contract_discount"]
     assert agreement_field_names(("coverage", "devices")) == list(DEVICE_CLASSES)

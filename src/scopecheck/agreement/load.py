@@ -26,6 +26,7 @@ import collections
 import datetime as dt
 import functools
 import re
+import zoneinfo
 from collections.abc import Iterator, Mapping
 from decimal import Decimal
 from pathlib import Path
@@ -58,7 +59,7 @@ from scopecheck.yamlsource import JsonPath, SourceMap, load_yaml
 DEFAULT_CURRENCY = "USD"
 
 # Sections planned for later versions: named as such rather than as mere typos.
-PLANNED_KEYS = ("time_zone", "business_hours", "holidays", "premiums", "prepaid_blocks")
+PLANNED_KEYS = ("business_hours", "holidays", "premiums", "prepaid_blocks")
 
 _STANDARD_RULE_NAME = re.compile(r"[a-z_][a-z0-9_]*")
 
@@ -123,9 +124,29 @@ def parse_agreement(text: str, path: str) -> Agreement:
     normaliser = _Normaliser(source_map, rejected, _currency_of(data))
     document = normaliser.normalise(data)
     findings.extend(normaliser.findings)
+    findings.extend(_time_zone_problems(document, source_map))
     if findings:
         raise DiagnosticError(_in_reading_order(findings))
     return _build(document, data, source_map, path)
+
+
+def _time_zone_problems(document: object, source_map: SourceMap) -> list[Diagnostic]:
+    name = document.get("timezone") if isinstance(document, Mapping) else None
+    if not isinstance(name, str):
+        return []
+    try:
+        zoneinfo.ZoneInfo(name)
+        return []
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        pass
+    return [
+        Diagnostic(
+            "agreement.unknown-time-zone",
+            f"'{name}' is not a time zone",
+            source_map.span_of(("timezone",)),
+            help=did_you_mean(name, zoneinfo.available_timezones()) or "write an IANA zone name, like America/New_York",
+        )
+    ]
 
 
 @functools.cache
@@ -402,6 +423,7 @@ def _build(document: dict, data: dict, source_map: SourceMap, path: str) -> Agre
             fees=Fees(fees.get("per_user"), MappingProxyType(fees.get("per_device", {})), fees.get("flat"), fees.get("retainer")),
         ),
         currency=document["currency"],
+        timezone=document["timezone"],
         rates=Rates(rates["standard"], MappingProxyType(rates.get("roles", {})), rates["contract_discount"]),
         coverage=Coverage(
             users=coverage.get("users"),

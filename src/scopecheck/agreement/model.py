@@ -152,6 +152,7 @@ class Agreement:
     client: Client
     plan: Plan
     currency: str
+    timezone: str = "UTC"
     rates: Rates
     coverage: Coverage
     params: tuple[ParamOverride, ...]

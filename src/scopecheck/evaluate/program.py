@@ -49,8 +49,7 @@ class Program:
         rules = tuple(compiler.rule(rule, order) for order, rule in enumerate(checked.rules))
         if compiler.problems:
             raise DiagnosticError(compiler.problems)
-        zone_name = getattr(agreement, "timezone", None) or "UTC"
-        return cls(agreement, checked, params, rules, ZoneInfo(zone_name))
+        return cls(agreement, checked, params, rules, ZoneInfo(agreement.timezone))
 
     @property
     def version(self) -> str:
