@@ -96,9 +96,9 @@ def classify(agreement: str, tickets: tuple[str, ...], output_format: str | None
         output.write_table(decisions, out, currency)
         click.echo(output.summary_line(decisions, invalid))
     elif chosen == "json":
-        output.write_json(decisions, program.version, out)
+        output.write_json(decisions, program.version, out, currency)
     elif chosen == "jsonl":
-        output.write_jsonl(decisions, program.version, out)
+        output.write_jsonl(decisions, program.version, out, currency)
     else:
         output.write_csv(decisions, program.version, out, currency)
     sys.exit(EXIT_SOME_INVALID if invalid else EXIT_OK)

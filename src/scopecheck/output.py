@@ -23,7 +23,7 @@ from scopecheck.evaluate.decision import (
     MaterialsCharge,
     PremiumCharge,
 )
-from scopecheck.values import format_duration, format_money, format_percent
+from scopecheck.values import MINOR_UNITS, format_duration, format_money, format_percent
 
 FORMATS = ("table", "json", "jsonl", "csv")
 
@@ -42,27 +42,27 @@ def describe_charge(charge: Charge, currency: str) -> str:
     raise AssertionError(f"no words for {type(charge).__name__}")
 
 
-def _charge_record(charge: Charge) -> dict:
+def _charge_record(charge: Charge, currency: str) -> dict:
     record: dict[str, object] = {"rule": charge.rule_id}
     match charge:
         case MaterialsCharge(cost=cost, markup=markup):
-            record.update(kind="materials", cost=_money(cost), markup=_number(markup))
+            record.update(kind="materials", cost=_money(cost, currency), markup=_number(markup))
         case FeeCharge(amount=amount):
-            record.update(kind="fee", amount=_money(amount))
+            record.update(kind="fee", amount=_money(amount, currency))
         case PremiumCharge(multiplier=multiplier, hours=hours):
             record.update(kind="premium", multiplier=_number(multiplier), hours=format_duration(hours) if hours is not None else None)
     return record
 
 
-def _money(amount: Decimal) -> str:
-    return f"{amount.quantize(Decimal('0.01'))}"
+def _money(amount: Decimal, currency: str) -> str:
+    return f"{amount.quantize(Decimal(1).scaleb(-MINOR_UNITS.get(currency, 2)))}"
 
 
 def _number(value: Decimal) -> str:
     return f"{value.normalize():f}"
 
 
-def decision_record(decision: Decision, rules_version: str) -> dict:
+def decision_record(decision: Decision, rules_version: str, currency: str) -> dict:
     """The one machine-readable shape of a decision (JSON, JSON Lines, and the CSV columns)."""
     return {
         "ticket": decision.ticket.id,
@@ -74,19 +74,19 @@ def decision_record(decision: Decision, rules_version: str) -> dict:
             for fired in decision.fired
         ],
         "unchecked": [{"rule": u.rule_id, "missing": list(u.missing)} for u in decision.undecided],
-        "charges": [_charge_record(charge) for charge in decision.charges],
+        "charges": [_charge_record(charge, currency) for charge in decision.charges],
         "rules_version": rules_version,
     }
 
 
-def write_json(decisions: Iterable[Decision], version: str, out: io.TextIOBase) -> None:
-    json.dump([decision_record(d, version) for d in decisions], out, indent=2, ensure_ascii=False)
+def write_json(decisions: Iterable[Decision], version: str, out: io.TextIOBase, currency: str) -> None:
+    json.dump([decision_record(d, version, currency) for d in decisions], out, indent=2, ensure_ascii=False)
     out.write("\n")
 
 
-def write_jsonl(decisions: Iterable[Decision], version: str, out: io.TextIOBase) -> None:
+def write_jsonl(decisions: Iterable[Decision], version: str, out: io.TextIOBase, currency: str) -> None:
     for decision in decisions:
-        out.write(json.dumps(decision_record(decision, version), ensure_ascii=False, separators=(",", ":")))
+        out.write(json.dumps(decision_record(decision, version, currency), ensure_ascii=False, separators=(",", ":")))
         out.write("\n")
 
 
@@ -97,7 +97,7 @@ def write_csv(decisions: Iterable[Decision], version: str, out: io.TextIOBase, c
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
     for decision in decisions:
-        record = decision_record(decision, version)
+        record = decision_record(decision, version, currency)
         writer.writerow(
             (
                 record["ticket"],

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from scopecheck.diagnostics import Diagnostic, DiagnosticError, Span, did_you_mean
-from scopecheck.resources import standard_library
+from scopecheck.resources import resource_dir, standard_library
 from scopecheck.syntax.ast import RuleFile
 from scopecheck.syntax.parser import parse_rule_file
 
@@ -103,8 +103,7 @@ class _Loader:
             )
             return None
         path = (base / source.target).resolve()
-        inside_library = path.parent == standard_library().get("standard", path).resolve().parent
-        if not (path.is_relative_to(self.root) or inside_library):
+        if not (path.is_relative_to(self.root) or path.parent == resource_dir("rules").resolve()):
             self.problems.append(
                 Diagnostic(
                     "check.outside-folder",
