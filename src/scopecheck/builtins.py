@@ -58,7 +58,7 @@ def _same_orderable(actual: Sequence[Type]) -> Type | str:
     return result
 
 
-def _material_costs(materials) -> Decimal | None:
+def material_costs(materials) -> Decimal | None:
     if materials is None:
         return None
     return sum((Decimal(item.cost) * Decimal(item.quantity) for item in materials), Decimal(0))
@@ -117,7 +117,7 @@ BUILTINS: dict[str, Builtin] = {
                 else "both arguments must be dates or moments", _optional(_days_between)),
         Builtin("cost_of", "cost_of(materials) -> money", "the total cost of a ticket's materials (cost x quantity)",
                 (1, 1), lambda actual: MONEY if actual[0].name in ("list", "any") else "the argument must be ticket.materials",
-                _material_costs, True),
+                material_costs, True),
         Builtin("kinds_of", "kinds_of(materials) -> list[text]", "the kinds of a ticket's materials: part, software, license, freight",
                 (1, 1), lambda actual: list_of(TEXT) if actual[0].name in ("list", "any") else "the argument must be ticket.materials",
                 lambda materials: tuple(item.kind for item in materials or ()), True),

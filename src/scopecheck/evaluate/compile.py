@@ -35,8 +35,7 @@ class CompiledEffect:
 @dataclass(frozen=True, slots=True)
 class CompiledRule:
     rule: ast.Rule
-    order: int  # position in the rule set: the last tie-breaker, so output is deterministic
-    rank: tuple[int, int, int]
+    rank: tuple[int, int, int]  # (priority, outcome rank, -position): the greatest decides
     condition: Compiled
     reason: Callable[[Ticket, object], str]
     effects: tuple[CompiledEffect, ...]
@@ -197,7 +196,6 @@ class Compiler:
         rank = (rule.priority, OUTCOME_RANK[kind] if kind else -1, -order)
         return CompiledRule(
             rule=rule,
-            order=order,
             rank=rank,
             condition=self.expression(rule.condition),
             reason=self._reason(rule),

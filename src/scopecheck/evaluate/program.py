@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
+from scopecheck.builtins import material_costs
 from scopecheck.check.checker import CheckedRuleSet
 from scopecheck.diagnostics import DiagnosticError
 from scopecheck.evaluate.compile import CompiledRule, Compiler, bind_parameters
@@ -112,9 +113,8 @@ class Program:
                     if first is not None:
                         out.append(FeeCharge(rule_id, first))
                 case ast.MaterialsCharge():
-                    cost = sum((Decimal(m.cost) * Decimal(m.quantity) for m in ticket.materials), Decimal(0))
                     if ticket.materials:
-                        out.append(MaterialsCharge(rule_id, cost, first or Decimal(0)))
+                        out.append(MaterialsCharge(rule_id, material_costs(ticket.materials), first or Decimal(0)))
         return out
 
     def decide_batch(self, tickets: Iterable[Ticket], history: History | None = None) -> list[Decision]:
