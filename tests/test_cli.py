@@ -27,7 +27,7 @@ def run(*args: str, input: str | None = None):
 def classify_json(client: str, tickets: str) -> list[dict]:
     result = run("classify", str(EXAMPLES / client / "agreement.yaml"), str(EXAMPLES / client / tickets), "--format", "json")
     assert result.exit_code == 0, result.output
-    return json.loads(result.stdout)
+    return json.loads(result.stdout)["decisions"]
 
 
 @pytest.mark.parametrize("client", CLIENTS)
@@ -62,7 +62,11 @@ def test_decisions_explain_themselves_in_words() -> None:
     assert long_job["reason"].startswith("the work is expected to take 12h, more than the 4h the plan covers")
     parts = decisions["HV-1015"]
     assert parts["outcome"] == "in_plan"
-    assert parts["charges"] == [{"rule": "materials_on_top", "kind": "materials", "cost": "120.00", "markup": "0.1"}]
+    assert parts["charges"] == [
+        {"kind": "covered", "rule": "day_to_day_support", "amount": "0.00", "minutes": 60},
+        {"kind": "materials", "rule": "materials_on_top", "amount": "132.00", "cost": "120.00", "markup": "0.1"},
+    ]
+    assert parts["total"] == "132.00"
     second_move = decisions["HV-1011"]
     assert "already had 1 move(s) this contract year and the plan includes 1" in second_move["reason"]
 
@@ -73,20 +77,20 @@ def test_table_is_readable_and_ends_with_a_summary() -> None:
     lines = result.stdout.splitlines()
     assert lines[0].split() == ["TICKET", "OUTCOME", "RULE", "WHY"]
     assert any(line.startswith("RV-2002  BILLABLE  volunteer_devices") for line in lines)
-    assert lines[-1] == "32 tickets classified: 18 in plan, 8 billable, 6 project"
+    assert lines[-1] == "35 tickets classified: 20 in plan, 9 billable, 6 project"
 
 
 def test_piped_output_defaults_to_json_lines() -> None:
     result = run("classify", str(EXAMPLES / "harbor-vale" / "agreement.yaml"), str(EXAMPLES / "harbor-vale" / "tickets.csv"))
     records = [json.loads(line) for line in result.stdout.splitlines()]
-    assert len(records) == 33 and records[0]["ticket"] == "HV-1001"
+    assert len(records) == 38 and records[0]["ticket"] == "HV-1001"
 
 
 def test_csv_output_has_one_row_per_ticket() -> None:
     result = run("classify", str(EXAMPLES / "harbor-vale" / "agreement.yaml"), str(EXAMPLES / "harbor-vale" / "tickets.csv"), "--format", "csv")
     rows = result.stdout.splitlines()
     assert rows[0].startswith("ticket,outcome,deciding_rule,reason")
-    assert len(rows) == 34
+    assert len(rows) == 39
 
 
 def test_tickets_from_standard_input() -> None:
@@ -175,7 +179,7 @@ def test_python_dash_m_runs_the_same_program() -> None:
         cwd=REPO, capture_output=True, text=True, check=False,
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
-    assert len(result.stdout.splitlines()) == 32
+    assert len(result.stdout.splitlines()) == 35
 
 
 def test_a_missing_ticket_file_is_a_usage_error() -> None:

@@ -36,5 +36,5 @@ def test_installed_wheel_classifies_from_an_unrelated_folder(tmp_path: Path) -> 
         cwd=elsewhere, capture_output=True, text=True, check=False,
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
-    assert len(result.stdout.splitlines()) == 34
+    assert len(result.stdout.splitlines()) == 39
     assert "HV-1012,project,office_relocation" in result.stdout

@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-from scopecheck.values import ANY, DATE, DATETIME, DURATION, MONEY, NUMBER, TEXT, TIME, Type, hours_of, list_of
+from scopecheck.values import ANY, BOOLEAN, DATE, DATETIME, DURATION, MONEY, NUMBER, TEXT, TIME, Type, hours_of, list_of
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
@@ -26,6 +26,9 @@ class Builtin:
     result: Callable[[Sequence[Type]], Type | str]  # a type, or a message saying what is wrong
     run: Callable[..., object]
     passes_missing: bool = False  # True when the function itself decides what missing means
+    # True when ``run`` takes the agreement's ``BusinessCalendar`` first; the compiler binds it,
+    # so a rule's call names only the values it is about.
+    uses_calendar: bool = False
 
 
 def _expect(*wanted: Type) -> Callable[[Sequence[Type]], Type | str]:
@@ -56,6 +59,15 @@ def _same_orderable(actual: Sequence[Type]) -> Type | str:
     if isinstance(result, Type) and result.name in ("boolean", "list", "record"):
         return f"values of type {result} cannot be ordered"
     return result
+
+
+def _day_typed(result: Type) -> Callable[[Sequence[Type]], Type | str]:
+    def check(actual: Sequence[Type]) -> Type | str:
+        if actual[0].name in ("date", "datetime", "any"):
+            return result
+        return f"the argument must be a date or a moment, found {actual[0]}"
+
+    return check
 
 
 def material_costs(materials) -> Decimal | None:
@@ -121,6 +133,14 @@ BUILTINS: dict[str, Builtin] = {
         Builtin("kinds_of", "kinds_of(materials) -> list[text]", "the kinds of a ticket's materials: part, software, license, freight",
                 (1, 1), lambda actual: list_of(TEXT) if actual[0].name in ("list", "any") else "the argument must be ticket.materials",
                 lambda materials: tuple(item.kind for item in materials or ()), True),
+        Builtin("in_business_hours", "in_business_hours(datetime) -> boolean",
+                "whether a moment falls in the agreement's business hours on a working day",
+                (1, 1), _expect(DATETIME, BOOLEAN), _optional(lambda calendar, moment: calendar.in_business_hours(moment)),
+                uses_calendar=True),
+        Builtin("is_holiday", "is_holiday(date or datetime) -> boolean", "whether a day is one of the agreement's holidays",
+                (1, 1), _day_typed(BOOLEAN), _optional(lambda calendar, day: calendar.is_holiday(day)), uses_calendar=True),
+        Builtin("holiday_name", "holiday_name(date or datetime) -> text", "the holiday's name, or missing on a working day",
+                (1, 1), _day_typed(TEXT), _optional(lambda calendar, day: calendar.holiday_name(day)), uses_calendar=True),
         Builtin("coalesce", "coalesce(value, fallback) -> same type", "the value, or the fallback when the value is missing",
                 (2, 2), _same_type,
                 lambda value, fallback: fallback if value is None else value, True),

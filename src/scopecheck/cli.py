@@ -8,6 +8,7 @@ Exit codes (README, "Exit codes"):
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import sys
 
@@ -47,22 +48,35 @@ def main() -> None:
     "--input-format", type=click.Choice(["json", "jsonl", "csv", "yaml"]),
     help="Format of the ticket files (default: from each file's extension; sniffed on standard input).",
 )
-def classify(agreement: str, tickets: tuple[str, ...], output_format: str | None, mapping: str | None, input_format: str | None) -> None:
+@click.option("--period", "period_text", metavar="PERIOD",
+              help="Show only tickets whose work starts in this month (2026-11), year (2026) or day (2026-11-02), with their totals.")
+@click.option("--from", "first_day", metavar="DATE", help="Show only tickets whose work starts on or after this date (2026-11-01).")
+@click.option("--to", "last_day", metavar="DATE", help="Show only tickets whose work starts on or before this date (2026-11-30).")
+def classify(agreement: str, tickets: tuple[str, ...], output_format: str | None, mapping: str | None, input_format: str | None,
+             period_text: str | None, first_day: str | None, last_day: str | None) -> None:
     """Classify tickets as in plan, billable, project or review, and say why.
 
     AGREEMENT is a client's agreement file; TICKETS are JSON, JSON Lines, CSV or YAML files,
-    or - for standard input (the default when input is piped).
+    or - for standard input (the default when input is piped). Every ticket is priced under the
+    agreement; the table and JSON end with the totals.
+
+    With --period (or --from and --to) only the tickets whose work starts in the period are
+    shown and totalled; earlier tickets are still read, so allowances such as moves per year
+    count them.
 
     \b
     Examples:
       scopecheck classify examples/harbor-vale/agreement.yaml examples/harbor-vale/tickets.csv
       scopecheck classify agreement.yaml export.csv --mapping examples/mappings/connectwise-style.yaml
       cat tickets.jsonl | scopecheck classify agreement.yaml --format json
+      scopecheck classify agreement.yaml tickets.csv --period 2026-11
     """
     from scopecheck import engine, output
+    from scopecheck.evaluate.pricing import totals_of
     from scopecheck.tickets.mapping import load_mapping
     from scopecheck.tickets.read import read_tickets
 
+    period = _period(period_text, first_day, last_day)
     sources = SourceLines()
     if not tickets:
         if sys.stdin.isatty():
@@ -88,20 +102,52 @@ def classify(agreement: str, tickets: tuple[str, ...], output_format: str | None
             invalid += 1
             _report(error.diagnostics, sources)
     program = loaded.program
-    decisions = program.decide_batch(valid)
+    decidable = []
+    for ticket in valid:
+        localized = program.localize(ticket)
+        problem = program.problem_with(localized)
+        if problem is None:
+            decidable.append(localized)
+        else:
+            invalid += 1
+            _report([problem], sources)
+    decisions = program.decide_batch(decidable)
+    if period is not None:
+        decisions = [decision for decision in decisions if decision.work.start in period]
     chosen = output_format or ("table" if sys.stdout.isatty() else "jsonl")
     out = sys.stdout
     currency = loaded.agreement.currency
     if chosen == "table":
         output.write_table(decisions, out, currency)
+        output.write_totals(totals_of(decisions), out, currency, period)
         click.echo(output.summary_line(decisions, invalid))
     elif chosen == "json":
-        output.write_json(decisions, program.version, out, currency)
+        output.write_json(decisions, program.version, out, currency, period)
     elif chosen == "jsonl":
         output.write_jsonl(decisions, program.version, out, currency)
     else:
         output.write_csv(decisions, program.version, out, currency)
     sys.exit(EXIT_SOME_INVALID if invalid else EXIT_OK)
+
+
+def _period(text: str | None, first: str | None, last: str | None):
+    """The period named by --period, or by --from and --to; a usage error when they do not read."""
+    from scopecheck.evaluate.pricing import Period
+
+    if text and (first or last):
+        raise click.UsageError("give --period, or --from and --to, not both")
+    try:
+        if text:
+            return Period.parse(text)
+        if not (first or last):
+            return None
+        start = Period.parse(first).first if first else dt.date.min
+        end = Period.parse(last).last if last else dt.date.max
+    except ValueError as error:
+        raise click.UsageError(str(error)) from None
+    if end < start:
+        raise click.UsageError(f"--to {last} is before --from {first}")
+    return Period(start, end)
 
 
 @main.command()

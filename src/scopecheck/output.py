@@ -1,12 +1,14 @@
 """Decisions as people and programs read them: a table, JSON, JSON Lines or CSV.
 
-In: ``Decision`` values and the agreement's currency. Out: text. Nothing here decides
+In: ``Decision`` values (each with its bill) and the agreement's currency. Out: text. Nothing here decides
 anything; the same record feeds every format, so they never disagree.
 """
 
 from __future__ import annotations
 
 import csv
+import datetime as dt
+import functools
 import io
 import json
 import shutil
@@ -15,51 +17,86 @@ from collections import Counter
 from collections.abc import Iterable
 from decimal import Decimal
 
-from scopecheck.evaluate.decision import (
-    OUTCOME_WORDS,
-    Charge,
-    Decision,
-    FeeCharge,
-    MaterialsCharge,
-    PremiumCharge,
-)
-from scopecheck.values import MINOR_UNITS, format_duration, format_money, format_percent
+from scopecheck.evaluate.decision import OUTCOME_WORDS, ChargeLine, Decision
+from scopecheck.evaluate.pricing import Period, Totals, minor_unit, totals_of
+from scopecheck.values import format_duration, format_money, format_percent
+from scopecheck.work import Work
 
 FORMATS = ("table", "json", "jsonl", "csv")
 
 
-def describe_charge(charge: Charge, currency: str) -> str:
-    """One charge in words, e.g. ``materials $240.00 at cost plus 10% (materials_on_top)``."""
-    match charge:
-        case MaterialsCharge(cost=cost, markup=markup):
-            price = "at cost" if not markup else f"at cost plus {format_percent(markup)}"
-            return f"materials {format_money(cost, currency)} {price} ({charge.rule_id})"
-        case FeeCharge(amount=amount):
-            return f"fee {format_money(amount, currency)} ({charge.rule_id})"
-        case PremiumCharge(multiplier=multiplier, hours=hours):
-            on = f" on {format_duration(hours)}" if hours is not None else ""
-            return f"premium {multiplier.normalize():f}x{on} ({charge.rule_id})"
-    raise AssertionError(f"no words for {type(charge).__name__}")
+_LINE_WORDS = {
+    "covered": "covered",
+    "labour": "labour",
+    "project": "project labour",
+    "review": "labour awaiting review",
+    "premium": "premium",
+}
 
 
-def _charge_record(charge: Charge, currency: str) -> dict:
-    record: dict[str, object] = {"rule": charge.rule_id}
-    match charge:
-        case MaterialsCharge(cost=cost, markup=markup):
-            record.update(kind="materials", cost=_money(cost, currency), markup=_number(markup))
-        case FeeCharge(amount=amount):
-            record.update(kind="fee", amount=_money(amount, currency))
-        case PremiumCharge(multiplier=multiplier, hours=hours):
-            record.update(kind="premium", multiplier=_number(multiplier), hours=format_duration(hours) if hours is not None else None)
+def describe_line(line: ChargeLine, currency: str) -> str:
+    """One charge line in words, e.g. ``labour 2h x $150.00/h x 1.5 less 10% = $405.00``."""
+    rule = f" ({line.rule_id})" if line.rule_id else ""
+    money = functools.partial(format_money, currency=currency)
+    match line.kind:
+        case "materials":
+            markup = f" plus {format_percent(line.markup)}" if line.markup else " at cost"
+            return f"materials {money(line.cost)}{markup} = {money(line.amount)}{rule}"
+        case "fee":
+            return f"fee {money(line.amount)}{rule}"
+        case "covered" | "review":
+            return f"{_LINE_WORDS[line.kind]} {_hours(line.minutes)}{rule}"
+    if line.kind == "premium":
+        extra = _number(line.multiplier - 1)
+        text = f"premium {_hours(line.minutes)} at {_number(line.multiplier)}x, the extra {extra} x {money(line.rate)}/h"
+    else:
+        text = f"{_LINE_WORDS[line.kind]} {_hours(line.minutes)} x {money(line.rate)}/h"
+        if line.multiplier != 1:
+            text += f" x {_number(line.multiplier)}"
+    if line.discount:
+        text += f" less {format_percent(line.discount)}"
+    text += f" = {money(line.amount)}"
+    if line.added_minutes:
+        text += f", {_hours(line.added_minutes)} of it added by rounding and the minimum"
+    return text + rule
+
+
+def _hours(minutes: int) -> str:
+    return format_duration(dt.timedelta(minutes=minutes)) if minutes else "0m"
+
+
+def _line_record(line: ChargeLine, currency: str) -> dict:
+    record: dict[str, object] = {"kind": line.kind, "rule": line.rule_id, "amount": _money(line.amount, currency)}
+    if line.kind in ("covered", "labour", "project", "review", "premium"):
+        record["minutes"] = line.minutes
+    if line.kind in ("labour", "project", "premium"):
+        record.update(rate=_money(line.rate, currency), multiplier=_number(line.multiplier), discount=_number(line.discount),
+                      added_minutes=line.added_minutes)
+    if line.kind == "materials":
+        record.update(cost=_money(line.cost, currency), markup=_number(line.markup))
     return record
 
 
 def _money(amount: Decimal, currency: str) -> str:
-    return f"{amount.quantize(Decimal(1).scaleb(-MINOR_UNITS.get(currency, 2)))}"
+    return f"{amount.quantize(minor_unit(currency))}"
 
 
 def _number(value: Decimal) -> str:
     return f"{value.normalize():f}"
+
+
+def _work_record(work: Work | None) -> dict | None:
+    if work is None:
+        return None
+    split = work.split
+    return {
+        "start": work.start.isoformat(timespec="minutes"),
+        "end": work.end.isoformat(timespec="minutes"),
+        "minutes": split.minutes,
+        "business_minutes": split.business,
+        "after_hours_minutes": split.after_hours,
+        "holiday_minutes": split.holiday,
+    }
 
 
 def decision_record(decision: Decision, rules_version: str, currency: str) -> dict:
@@ -74,13 +111,30 @@ def decision_record(decision: Decision, rules_version: str, currency: str) -> di
             for fired in decision.fired
         ],
         "unchecked": [{"rule": u.rule_id, "missing": list(u.missing)} for u in decision.undecided],
-        "charges": [_charge_record(charge, currency) for charge in decision.charges],
+        "work": _work_record(decision.work),
+        "charges": [_line_record(line, currency) for line in decision.bill.lines],
+        "total": _money(decision.bill.total, currency),
         "rules_version": rules_version,
     }
 
 
-def write_json(decisions: Iterable[Decision], version: str, out: io.TextIOBase, currency: str) -> None:
-    json.dump([decision_record(d, version, currency) for d in decisions], out, indent=2, ensure_ascii=False)
+def totals_record(totals: Totals, currency: str, period: Period | None) -> dict:
+    return {
+        "period": {"from": period.first.isoformat(), "to": period.last.isoformat()} if period else None,
+        "tickets": dict(totals.tickets),
+        "minutes": dict(totals.minutes),
+        "amounts": {kind: _money(amount, currency) for kind, amount in totals.amounts.items()},
+        "total": _money(totals.total, currency),
+    }
+
+
+def write_json(decisions: list[Decision], version: str, out: io.TextIOBase, currency: str, period: Period | None = None) -> None:
+    """One document: the batch's totals and every decision."""
+    document = {
+        "totals": totals_record(totals_of(decisions), currency, period),
+        "decisions": [decision_record(d, version, currency) for d in decisions],
+    }
+    json.dump(document, out, indent=2, ensure_ascii=False)
     out.write("\n")
 
 
@@ -90,7 +144,7 @@ def write_jsonl(decisions: Iterable[Decision], version: str, out: io.TextIOBase,
         out.write("\n")
 
 
-CSV_COLUMNS = ("ticket", "outcome", "deciding_rule", "reason", "fired_rules", "unchecked", "charges", "rules_version")
+CSV_COLUMNS = ("ticket", "outcome", "deciding_rule", "reason", "fired_rules", "unchecked", "charges", "total", "rules_version")
 
 
 def write_csv(decisions: Iterable[Decision], version: str, out: io.TextIOBase, currency: str) -> None:
@@ -106,7 +160,8 @@ def write_csv(decisions: Iterable[Decision], version: str, out: io.TextIOBase, c
                 record["reason"],
                 " ".join(f["rule"] for f in record["fired"]),
                 "; ".join(f"{u['rule']} ({', '.join(u['missing'])} missing)" for u in record["unchecked"]),
-                "; ".join(describe_charge(c, currency) for c in decision.charges),
+                "; ".join(describe_line(line, currency) for line in decision.bill.lines),
+                record["total"],
                 version,
             )
         )
@@ -124,8 +179,8 @@ def write_table(decisions: list[Decision], out: io.TextIOBase, currency: str, wi
     for decision in decisions:
         rule = decision.deciding_rule.rule_id if decision.deciding_rule else "-"
         lines = textwrap.wrap(decision.reason, reason_width) or [""]
-        for charge in decision.charges:
-            lines.extend(textwrap.wrap("+ " + describe_charge(charge, currency), reason_width))
+        for line in decision.bill.lines:
+            lines.extend(textwrap.wrap("+ " + describe_line(line, currency), reason_width, subsequent_indent="  "))
         for missing, rule_ids in _unchecked_by_field(decision).items():
             lines.extend(textwrap.wrap(f"? not checked, {missing} missing: {', '.join(rule_ids)}", reason_width))
         outcome = OUTCOME_WORDS[decision.outcome].upper()
@@ -152,3 +207,29 @@ def summary_line(decisions: list[Decision], invalid: int) -> str:
     if invalid:
         text += f"; {invalid} invalid ticket{'s' if invalid != 1 else ''} not classified"
     return text
+
+
+_TOTAL_WORDS = {
+    "covered": "covered labour",
+    "labour": "billable labour",
+    "project": "project labour",
+    "review": "awaiting review",
+    "premium": "premiums on in-plan work",
+    "fee": "fees",
+    "materials": "materials",
+}
+
+
+def write_totals(totals: Totals, out: io.TextIOBase, currency: str, period: Period | None) -> None:
+    """The batch's hours and money by kind of line, for the end of the table."""
+    heading = f"Totals for {period}" if period else "Totals"
+    rows = [
+        (_TOTAL_WORDS[kind], _hours(totals.minutes[kind]) if kind in totals.minutes else "", format_money(amount, currency))
+        for kind, amount in totals.amounts.items()
+    ]
+    rows.append(("total billable", "", format_money(totals.total, currency)))
+    label_width = max(len(label) for label, _, _ in rows)
+    amount_width = max(len(amount) for _, _, amount in rows)
+    out.write(f"\n{heading}\n")
+    for label, hours, amount in rows:
+        out.write(f"  {label:<{label_width}}  {hours:>8}  {amount:>{amount_width}}\n")

@@ -46,6 +46,14 @@ class SourceMap:
         return Span(self.path, 1, 1)
 
 
+def dotted(path: JsonPath) -> str:
+    """A path as people write it: ``rates.roles.engineer``, with items as ``rules[0]``."""
+    text = ""
+    for part in path:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else part)
+    return text
+
+
 def _span(path: str, node: yaml.Node) -> Span:
     start, end = node.start_mark, node.end_mark
     return Span(path, start.line + 1, start.column + 1, end.line + 1, end.column + 1)

@@ -191,9 +191,12 @@ def test_field_types_for_enums_maps_and_absent_paths(harbor_vale):
 
 
 def test_field_names_for_suggestions():
-    assert agreement_field_names(()) == ["scopecheck", "client", "plan", "currency", "timezone", "rates", "coverage", "params", "rules"]
+    assert agreement_field_names(()) == [
+        "scopecheck", "client", "plan", "currency", "timezone", "business_hours", "holidays", "rates", "premiums", "coverage", "params", "rules",
+    ]
     assert agreement_field_names(("client",)) == ["name", "id", "contact"]
-    assert agreement_field_names(("rates",)) == ["standard", "roles", "contract_discount"]
+    assert agreement_field_names(("rates",)) == ["standard", "roles", "work_types", "contract_discount", "minimum", "increment"]
+    assert agreement_field_names(("premiums",)) == ["after_hours", "holiday", "emergency", "waived"]
     assert agreement_field_names(("coverage", "devices")) == list(DEVICE_CLASSES)
     assert agreement_field_names(("rates", "roles")) == []
     assert agreement_field_names(("nowhere",)) == []
@@ -237,7 +240,7 @@ BROKEN = [
         "unknown device class 'phone' in 'plan.fees.per_device'",
         "device classes are workstation, laptop, server, network, mobile, tablet, printer, other",
     ),
-    ("broken-planned-section.yaml", "agreement.unknown-key", 12, 1, "'business_hours' is not supported yet", "this version of scopecheck does not read it; remove it for now"),
+    ("broken-planned-section.yaml", "agreement.unknown-key", 12, 1, "'prepaid_blocks' is not supported yet", "this version of scopecheck does not read it; remove it for now"),
     ("broken-fee-missing-for-model.yaml", "agreement.missing-key", 7, 3, "missing key 'flat' in 'plan.fees'", "a flat_rate plan states its monthly fee in 'plan.fees.flat'"),
 ]
 

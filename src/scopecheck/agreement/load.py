@@ -13,6 +13,9 @@ line and column of the offending key or value, in plain lower-case words:
     agreement.currency-mismatch     an amount written in another currency than the agreement's
     agreement.term-order            the term ends on or before it starts
     agreement.duplicate-entry       a user or device listed twice under coverage
+    agreement.unknown-time-zone     from ``business_time``, with the calendar's other checks:
+    agreement.invalid-hours         business hours that do not read, or end before they start
+    agreement.unknown-holidays      a holiday country, subdivision or name the calendar lacks
     agreement.schema                any other schema finding
     yaml.*                          from ``load_yaml``, passed through unchanged
 
@@ -23,10 +26,10 @@ schema did not already reject, so one problem is reported once.
 from __future__ import annotations
 
 import collections
+import copy
 import datetime as dt
 import functools
 import re
-import zoneinfo
 from collections.abc import Iterator, Mapping
 from decimal import Decimal
 from pathlib import Path
@@ -34,6 +37,7 @@ from types import MappingProxyType
 
 from jsonschema import Draft202012Validator, ValidationError
 
+from scopecheck.agreement.business_time import read_calendar
 from scopecheck.agreement.model import (
     Agreement,
     Client,
@@ -42,6 +46,7 @@ from scopecheck.agreement.model import (
     Fees,
     ParamOverride,
     Plan,
+    Premiums,
     Rates,
     RuleFileRef,
     Term,
@@ -51,15 +56,16 @@ from scopecheck.agreement.model import (
     resolve,
     x_type,
 )
+from scopecheck.calendar import BusinessCalendar
 from scopecheck.diagnostics import Diagnostic, DiagnosticError, Span, did_you_mean, suggest
 from scopecheck.tickets.model import DEVICE_CLASSES
 from scopecheck.values import PARSERS, ValueFormatError, format_percent, parse_money
-from scopecheck.yamlsource import JsonPath, SourceMap, load_yaml
+from scopecheck.yamlsource import JsonPath, SourceMap, dotted, load_yaml
 
 DEFAULT_CURRENCY = "USD"
 
 # Sections planned for later versions: named as such rather than as mere typos.
-PLANNED_KEYS = ("business_hours", "holidays", "premiums", "prepaid_blocks")
+PLANNED_KEYS = ("prepaid_blocks",)
 
 _STANDARD_RULE_NAME = re.compile(r"[a-z_][a-z0-9_]*")
 
@@ -124,29 +130,13 @@ def parse_agreement(text: str, path: str) -> Agreement:
     normaliser = _Normaliser(source_map, rejected, _currency_of(data))
     document = normaliser.normalise(data)
     findings.extend(normaliser.findings)
-    findings.extend(_time_zone_problems(document, source_map))
+    calendar = None
+    if isinstance(document, Mapping):
+        calendar, problems = read_calendar(document, source_map, normaliser.all_valid)
+        findings.extend(problems)
     if findings:
         raise DiagnosticError(_in_reading_order(findings))
-    return _build(document, data, source_map, path)
-
-
-def _time_zone_problems(document: object, source_map: SourceMap) -> list[Diagnostic]:
-    name = document.get("timezone") if isinstance(document, Mapping) else None
-    if not isinstance(name, str):
-        return []
-    try:
-        zoneinfo.ZoneInfo(name)
-        return []
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        pass
-    return [
-        Diagnostic(
-            "agreement.unknown-time-zone",
-            f"'{name}' is not a time zone",
-            source_map.span_of(("timezone",)),
-            help=did_you_mean(name, zoneinfo.available_timezones()) or "write an IANA zone name, like America/New_York",
-        )
-    ]
+    return _build(document, data, source_map, path, calendar)
 
 
 @functools.cache
@@ -192,7 +182,7 @@ def _translate(error: ValidationError, source_map: SourceMap, rejected: set[Json
             for index, item in enumerate(instance):
                 # By equality, as items may be lists; those are reported as items of the wrong kind.
                 if not isinstance(item, (list, dict)) and item in instance[:index]:
-                    message = f"'{_dotted(path)}' lists {_shown(item)} more than once"
+                    message = f"'{dotted(path)}' lists {_shown(item)} more than once"
                     yield Diagnostic("agreement.invalid-value", message, source_map.span_of(path + (index,)))
                     break
         case "minItems" | "minLength" | "minProperties":
@@ -233,7 +223,7 @@ def _fits(instance: object, alternative: Mapping) -> bool:
 
 
 def _unknown_key(path: JsonPath, key: str, known: tuple[str, ...], span: Span) -> Diagnostic:
-    where = f" in '{_dotted(path)}'" if path else ""
+    where = f" in '{dotted(path)}'" if path else ""
     if not path and key in PLANNED_KEYS:
         return Diagnostic("agreement.unknown-key", f"'{key}' is not supported yet", span, help="this version of scopecheck does not read it; remove it for now")
     candidates = known + (PLANNED_KEYS if not path else ())
@@ -242,7 +232,7 @@ def _unknown_key(path: JsonPath, key: str, known: tuple[str, ...], span: Span) -
 
 
 def _missing_key(path: JsonPath, key: str, error: ValidationError, span: Span) -> Diagnostic:
-    where = f" in '{_dotted(path)}'" if path else ""
+    where = f" in '{dotted(path)}'" if path else ""
     if "then" in error.absolute_schema_path:
         hint = f"a {_model_of_conditional(error)} plan states its monthly fee in 'plan.fees.{key}'"
     else:
@@ -262,8 +252,8 @@ def _model_of_conditional(error: ValidationError) -> str:
 def _bad_key(path: JsonPath, key: str, names_schema: Mapping, span: Span) -> Diagnostic:
     if names_schema is agreement_schema()["$defs"]["device_class"]:
         hint = did_you_mean(key, DEVICE_CLASSES) or f"device classes are {', '.join(DEVICE_CLASSES)}"
-        return Diagnostic("agreement.unknown-device-class", f"unknown device class '{key}' in '{_dotted(path)}'", span, help=hint)
-    message = f"the key '{key}' in '{_dotted(path)}' must be {_expected(names_schema)}"
+        return Diagnostic("agreement.unknown-device-class", f"unknown device class '{key}' in '{dotted(path)}'", span, help=hint)
+    message = f"the key '{key}' in '{dotted(path)}' must be {_expected(names_schema)}"
     return Diagnostic("agreement.invalid-value", message, span)
 
 
@@ -327,7 +317,8 @@ class _Normaliser:
             result = {key: self._value(value, child_schema(node, key), path + (key,)) for key, value in raw.items()}
             for key, child in resolve(node).get("properties", {}).items():
                 if key not in result and "default" in child:
-                    result[key] = self._scalar(child["default"], x_type(child), path + (key,))
+                    # Through _value, so a section's default ({}) gets its own keys' defaults.
+                    result[key] = self._value(copy.deepcopy(child["default"]), child, path + (key,))
             return result
         if isinstance(raw, list):
             return [self._value(item, item_schema(node), path + (index,)) for index, item in enumerate(raw)]
@@ -341,17 +332,17 @@ class _Normaliser:
                 return self._money(raw, path)
             value = PARSERS[declared](raw)
         except ValueFormatError as error:
-            self.findings.append(Diagnostic("agreement.invalid-value", f"'{_dotted(path)}': {error}", self.source_map.span_of(path)))
+            self.findings.append(Diagnostic("agreement.invalid-value", f"'{dotted(path)}': {error}", self.source_map.span_of(path)))
             return raw
         if declared == "percent" and not 0 <= value <= 1:
-            message = f"'{_dotted(path)}' must be a percentage from 0% to 100%; found {format_percent(value)}"
+            message = f"'{dotted(path)}' must be a percentage from 0% to 100%; found {format_percent(value)}"
             self.findings.append(Diagnostic("agreement.invalid-value", message, self.source_map.span_of(path)))
         return value
 
     def _money(self, raw: object, path: JsonPath) -> Decimal:
         money = parse_money(raw)
         if money.currency and self.currency and money.currency != self.currency:
-            message = f"'{_dotted(path)}' is in {money.currency} but the agreement's currency is {self.currency}"
+            message = f"'{dotted(path)}' is in {money.currency} but the agreement's currency is {self.currency}"
             hint = f"write the amount without a currency, or set 'currency: {money.currency}' if the whole agreement is in {money.currency}"
             self.findings.append(Diagnostic("agreement.currency-mismatch", message, self.source_map.span_of(path), help=hint))
         return money.amount
@@ -371,17 +362,17 @@ class _Normaliser:
         if not isinstance(coverage, dict):
             return
         users = coverage.get("users")
-        if isinstance(users, list) and self._all_valid(("coverage", "users")):
+        if isinstance(users, list) and self.all_valid(("coverage", "users")):
             self._report_repeats(users, ("coverage", "users"), "user")
             coverage["users"] = len(users)
         devices = coverage.get("devices")
-        if isinstance(devices, list) and self._all_valid(("coverage", "devices")):
+        if isinstance(devices, list) and self.all_valid(("coverage", "devices")):
             identifiers = [device.get("id") if isinstance(device, dict) else None for device in devices]
             self._report_repeats(identifiers, ("coverage", "devices"), "device", suffix=("id",))
             by_class = collections.Counter(device.get("class") for device in devices if isinstance(device, dict))
             coverage["devices"] = {name: by_class[name] for name in DEVICE_CLASSES if by_class[name]}
 
-    def _all_valid(self, path: JsonPath) -> bool:
+    def all_valid(self, path: JsonPath) -> bool:
         """Nothing at or under ``path`` was rejected by the schema."""
         return not any(rejected[: len(path)] == path for rejected in self.rejected)
 
@@ -390,7 +381,7 @@ class _Normaliser:
         for index, name in enumerate(names):
             if name is not None and name in seen:
                 span = self.source_map.span_of(path + (index,) + suffix)
-                self.findings.append(Diagnostic("agreement.duplicate-entry", f"{noun} '{name}' is listed twice in '{_dotted(path)}'", span))
+                self.findings.append(Diagnostic("agreement.duplicate-entry", f"{noun} '{name}' is listed twice in '{dotted(path)}'", span))
             seen.add(name)
 
 
@@ -405,8 +396,8 @@ def _frozen(value: object) -> object:
     return value
 
 
-def _build(document: dict, data: dict, source_map: SourceMap, path: str) -> Agreement:
-    client, plan, rates = document["client"], document["plan"], document["rates"]
+def _build(document: dict, data: dict, source_map: SourceMap, path: str, calendar: BusinessCalendar) -> Agreement:
+    client, plan, rates, premiums = document["client"], document["plan"], document["rates"], document["premiums"]
     fees = plan.get("fees", {})
     coverage = document.get("coverage", {})
     ceilings = coverage.get("ceilings", {})
@@ -424,7 +415,21 @@ def _build(document: dict, data: dict, source_map: SourceMap, path: str) -> Agre
         ),
         currency=document["currency"],
         timezone=document["timezone"],
-        rates=Rates(rates["standard"], MappingProxyType(rates.get("roles", {})), rates["contract_discount"]),
+        calendar=calendar,
+        rates=Rates(
+            standard=rates["standard"],
+            roles=MappingProxyType(rates.get("roles", {})),
+            work_types=MappingProxyType(rates.get("work_types", {})),
+            contract_discount=rates["contract_discount"],
+            minimum=rates["minimum"],
+            increment=rates["increment"],
+        ),
+        premiums=Premiums(
+            after_hours=Decimal(premiums["after_hours"]),
+            holiday=Decimal(premiums["holiday"]),
+            emergency=Decimal(premiums["emergency"]),
+            waived=frozenset(premiums["waived"]),
+        ),
         coverage=Coverage(
             users=coverage.get("users"),
             user_names=tuple(raw_users) if isinstance(raw_users, list) else (),
@@ -450,16 +455,8 @@ def _build(document: dict, data: dict, source_map: SourceMap, path: str) -> Agre
 # --- words ---------------------------------------------------------------------------------
 
 
-def _dotted(path: JsonPath) -> str:
-    """``("rates", "roles", "engineer")`` reads ``rates.roles.engineer``; items read ``rules[0]``."""
-    text = ""
-    for part in path:
-        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else part)
-    return text
-
-
 def _subject(path: JsonPath) -> str:
-    return f"'{_dotted(path)}'" if path else "the agreement"
+    return f"'{dotted(path)}'" if path else "the agreement"
 
 
 def _shown(value: object) -> str:

@@ -20,6 +20,7 @@ from importlib import resources
 from pathlib import Path
 from types import MappingProxyType
 
+from scopecheck.calendar import BusinessCalendar
 from scopecheck.diagnostics import Span
 from scopecheck.values import ANY, SCALAR_TYPES, Type, enum_of, list_of, record_of
 from scopecheck.yamlsource import SourceMap
@@ -70,15 +71,41 @@ class Plan:
 
 @dataclass(frozen=True, slots=True)
 class Rates:
-    """Hourly rates for billable work; ``contract_discount`` is a fraction (10% is 0.10)."""
+    """Hourly rates for billable work.
+
+    ``contract_discount`` is a fraction (10% is 0.10). Billable time is rounded up to a whole
+    number of ``increment`` and is never less than ``minimum`` (see ``pricing``).
+    """
 
     standard: Decimal
     roles: Mapping[str, Decimal] = field(default_factory=lambda: _NOTHING)
+    work_types: Mapping[str, Decimal] = field(default_factory=lambda: _NOTHING)
     contract_discount: Decimal = Decimal(0)
+    minimum: dt.timedelta = dt.timedelta(0)
+    increment: dt.timedelta = dt.timedelta(minutes=1)
 
-    def hourly_rate(self, role: str | None) -> Decimal:
-        """The role's rate when the agreement names one, else the standard rate."""
-        return self.roles.get(role, self.standard) if role else self.standard
+    def hourly_rate(self, role: str | None, work_type: str | None = None) -> Decimal:
+        """The most specific rate the agreement names: the work type's, else the role's, else
+        the standard rate. A work type (onsite, remote) is what PSA suites price by; a role
+        (engineer) is who did it, and an agreement that names both means the work type to win."""
+        if work_type and work_type in self.work_types:
+            return self.work_types[work_type]
+        if role and role in self.roles:
+            return self.roles[role]
+        return self.standard
+
+
+PREMIUM_KINDS = ("after_hours", "holiday", "emergency")
+
+
+@dataclass(frozen=True, slots=True)
+class Premiums:
+    """Rate multipliers (1 charges no premium) and the premiums the contract waives."""
+
+    after_hours: Decimal = Decimal(1)
+    holiday: Decimal = Decimal(1)
+    emergency: Decimal = Decimal(1)
+    waived: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,13 +162,14 @@ class RuleFileRef:
     span: Span
 
 
-# Keyword-only so that fields planned for later (time zone, business hours, holidays,
-# premiums, prepaid blocks) can be added with defaults without breaking any caller.
+# Keyword-only so that fields planned for later (prepaid blocks) can be added with defaults
+# without breaking any caller.
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Agreement:
     """One client's agreement, loaded and validated.
 
-    ``path`` is the file as it was named; ``folder`` is its resolved directory, the root beyond
+    ``calendar`` holds the time zone, business hours and holidays together, as one value the
+    evaluator asks whether a moment is in business hours. ``path`` is the file as it was named; ``folder`` is its resolved directory, the root beyond
     which rule files may not be imported. ``document`` is the whole file normalised and
     read-only (money as Decimal, percentages as Decimal fractions, dates as ``datetime.date``,
     defaults filled in); it is what rules read through ``agreement.<path>``.
@@ -153,7 +181,9 @@ class Agreement:
     plan: Plan
     currency: str
     timezone: str = "UTC"
+    calendar: BusinessCalendar
     rates: Rates
+    premiums: Premiums = Premiums()
     coverage: Coverage
     params: tuple[ParamOverride, ...]
     rule_files: tuple[RuleFileRef, ...]

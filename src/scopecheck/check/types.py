@@ -17,8 +17,9 @@ from scopecheck.diagnostics import Diagnostic, Span, did_you_mean
 from scopecheck.syntax import ast
 from scopecheck.tickets.model import TICKET_FIELDS
 from scopecheck.values import ANY, BOOLEAN, NUMBER, SCALAR_TYPES, TEXT, Type, enum_of, list_of
+from scopecheck.work import WORK_FIELDS
 
-ROOTS = ("ticket", "agreement", "client", "params")
+ROOTS = ("ticket", "work", "agreement", "client", "params")
 _ORDERABLE = {"number", "duration", "money", "percent", "date", "datetime", "time", "text", "any"}
 _TEXT_TESTS = {"contains", "starts with", "ends with", "mentions"}
 # Arithmetic that means something in a service agreement; anything else is a type error.
@@ -131,7 +132,9 @@ class TypeChecker:
         root, names = node.root, node.names
         if root == "ticket" or (root == "earlier" and self._in_history):
             extra = EARLIER_EXTRA_FIELDS if root == "earlier" else {}
-            return self._record_path(node, {**{k: v.type for k, v in TICKET_FIELDS.items()}, **extra}, f"{root}.")
+            return self._record_path(node, {**{k: v.type for k, v in TICKET_FIELDS.items()}, **extra}, f"{root}.", "tickets have")
+        if root == "work":
+            return self._record_path(node, {name: field_type for name, (field_type, _) in WORK_FIELDS.items()}, "work.", "work has")
         if root == "earlier":
             return self._problem(
                 "check.earlier-outside-count",
@@ -162,13 +165,15 @@ class TypeChecker:
             help=did_you_mean(root, ROOTS),
         )
 
-    def _record_path(self, node: ast.Path, fields: dict[str, Type], prefix: str) -> Type:
+    def _record_path(self, node: ast.Path, fields: dict[str, Type], prefix: str, owner: str) -> Type:
+        """``owner`` starts the message for a name that is not there: 'tickets have', 'work has'."""
         current: Type | None = None
         for depth, name in enumerate(node.names):
             if current is None:
                 if name not in fields:
                     return self._problem(
-                        "check.unknown-field", f"tickets have no field '{prefix}{name}'", node.span, help=did_you_mean(name, fields)
+                        "check.unknown-field", f"{owner} no field '{prefix}{name}'",
+                        node.span, help=did_you_mean(name, fields)
                     )
                 current = fields[name]
             elif current.name == "record" and current.fields is None:

@@ -4,16 +4,21 @@ Every expression becomes a Python closure once per run, with the agreement's par
 fields bound as constants, so deciding a ticket does no parsing, lookup by name or type
 dispatch. Closures take ``(ticket, earlier, history)``: ``earlier`` is the earlier ticket inside
 a ``count earlier tickets ... where (...)`` condition, ``history`` the tickets decided before.
+``work.*`` reads the ticket's ``Work``, measured once per ticket by ``work_of``.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import functools
+import operator
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 
 from scopecheck import values
 from scopecheck.builtins import BUILTINS
+from scopecheck.calendar import BusinessCalendar
 from scopecheck.check.checker import CheckedRuleSet
 from scopecheck.diagnostics import Diagnostic, DiagnosticError, did_you_mean
 from scopecheck.evaluate import operators
@@ -21,6 +26,7 @@ from scopecheck.evaluate.decision import OUTCOME_RANK
 from scopecheck.syntax import ast
 from scopecheck.tickets.model import Ticket
 from scopecheck.values import Type
+from scopecheck.work import Work, WorkOfLastTicket
 
 Compiled = Callable[[Ticket, object, object], object]
 
@@ -83,11 +89,14 @@ def _read_override(value: object, wanted: Type) -> object:
 
 
 class Compiler:
-    def __init__(self, checked: CheckedRuleSet, params: dict[str, object], agreement):
+    def __init__(self, checked: CheckedRuleSet, params: dict[str, object], agreement,
+                 work_of: Callable[[Ticket], Work] | None = None):
         self.checked = checked
         self.params = params
         self.agreement = agreement
         self.currency = getattr(agreement, "currency", "USD")
+        self.calendar = getattr(agreement, "calendar", None) or BusinessCalendar(dt.timezone.utc)
+        self.work_of = work_of or WorkOfLastTicket(self.calendar)
         self.problems: list[Diagnostic] = []
 
     def expression(self, node: ast.Expr) -> Compiled:
@@ -107,7 +116,8 @@ class Compiler:
             case ast.Path():
                 return self._path(node)
             case ast.Call(function=function, args=args):
-                run = BUILTINS[function].run
+                builtin = BUILTINS[function]
+                run = functools.partial(builtin.run, self.calendar) if builtin.uses_calendar else builtin.run
                 compiled = [self.expression(a) for a in args]
                 if len(compiled) == 1:
                     (only,) = compiled
@@ -145,6 +155,9 @@ class Compiler:
         if node.root in ("agreement", "client"):
             full = node.names if node.root == "agreement" else ("client", *node.names)
             return _const(self.agreement.lookup(full) if self.agreement else None)
+        if node.root == "work":
+            work_of, measure = self.work_of, operator.attrgetter(node.names[0])
+            return lambda t, e, h: measure(work_of(t))
         index = Ticket._fields.index(node.names[0]) if node.names[0] in Ticket._fields else None
         rest = node.names[1:]
         if node.root == "earlier":
@@ -181,11 +194,11 @@ class Compiler:
     def _count_earlier(self, node: ast.CountEarlier) -> Compiled:
         window = (node.window.kind, node.window.days) if node.window else None
         same = node.same
-        condition = None
-        if node.condition is not None:
-            inner = self.expression(node.condition)
-            condition = lambda earlier: inner(None, earlier, None)  # noqa: E731
-        return lambda t, e, h: None if h is None else h.count(t, same, window, condition)
+        if node.condition is None:
+            return lambda t, e, h: None if h is None else h.count(t, same, window, None)
+        inner = self.expression(node.condition)
+        # The condition may compare an earlier ticket with this one, so it sees both.
+        return lambda t, e, h: None if h is None else h.count(t, same, window, lambda earlier: inner(t, earlier, None))
 
     # --- rules ---
 
@@ -200,7 +213,7 @@ class Compiler:
             condition=self.expression(rule.condition),
             reason=self._reason(rule),
             effects=tuple(self._effect(effect) for effect in rule.outcome.effects),
-            fields_read=tuple((path.dotted, self._path(path)) for path in _ticket_paths(rule.condition)),
+            fields_read=tuple((path.dotted, self._path(path)) for path in _fields_read(rule.condition)),
         )
 
     def _effect(self, effect: ast.Effect) -> CompiledEffect:
@@ -262,14 +275,15 @@ def _kleene(operands: list[Compiled], decisive: bool) -> Compiled:
     return evaluate
 
 
-def _ticket_paths(expression: ast.Expr) -> list[ast.Path]:
-    """The ``ticket.*`` paths an expression reads, first appearance first."""
+def _fields_read(expression: ast.Expr) -> list[ast.Path]:
+    """The ``ticket.*`` and ``work.*`` paths an expression reads, first appearance first: the
+    values a ticket can lack."""
     found: list[ast.Path] = []
     stack: list[object] = [expression]
     while stack:
         node = stack.pop()
         if isinstance(node, ast.Path):
-            if node.root == "ticket" and node not in found:
+            if node.root in ("ticket", "work") and node not in found:
                 found.append(node)
         elif isinstance(node, ast.CountEarlier):
             continue

@@ -7,13 +7,13 @@ charges the rules added.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
-import datetime as dt
-
 from scopecheck.diagnostics import Span
 from scopecheck.tickets.model import Ticket
+from scopecheck.work import Work
 
 # When rules of equal priority disagree, the outcome that protects the provider wins: work that
 # is a project is never given away as in plan (DOMAIN.md: "any request that will take more than
@@ -69,14 +69,57 @@ class UndecidedRule:
     missing: tuple[str, ...]
 
 
+# The kinds of charge line, in the order an invoice lists them.
+LINE_KINDS = ("covered", "labour", "project", "review", "premium", "fee", "materials")
+
+
+@dataclass(frozen=True, slots=True)
+class ChargeLine:
+    """One line of a ticket's bill; ``amount`` is what the client pays, rounded once.
+
+    covered    in-plan labour: the hours are recorded, the amount is 0
+    labour     billable labour: minutes x rate x multiplier, less the contract discount
+    project    project labour priced the same way, as an estimate for the quote
+    review     labour awaiting a person's decision: recorded, not priced
+    premium    the premium on in-plan work: minutes x rate x (multiplier - 1), less the discount
+    fee        a fixed fee a rule added
+    materials  cost x (1 + markup)
+    """
+
+    kind: str
+    rule_id: str | None
+    amount: Decimal
+    minutes: int = 0
+    rate: Decimal | None = None
+    multiplier: Decimal = Decimal(1)
+    discount: Decimal = Decimal(0)
+    markup: Decimal | None = None
+    cost: Decimal | None = None
+    added_minutes: int = 0  # of ``minutes``, those added by rounding up and the minimum
+
+
+@dataclass(frozen=True, slots=True)
+class Bill:
+    lines: tuple[ChargeLine, ...]
+
+    @property
+    def total(self) -> Decimal:
+        return sum((line.amount for line in self.lines), Decimal(0))
+
+
 @dataclass(frozen=True, slots=True)
 class Decision:
+    """``charges`` are what the rules asked for; ``bill`` is those charges and the labour
+    priced under the agreement (``pricing``); ``work`` is where the work lay in time."""
+
     ticket: Ticket
     outcome: str
     deciding_rule: FiredRule | None
     fired: tuple[FiredRule, ...]
     undecided: tuple[UndecidedRule, ...]
     charges: tuple[Charge, ...]
+    work: Work | None = None
+    bill: Bill = Bill(())
 
     @property
     def reason(self) -> str:

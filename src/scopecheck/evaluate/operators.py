@@ -31,8 +31,25 @@ def _divide(left: Decimal | int, right: Decimal | int) -> Decimal:
     return Decimal(left) / Decimal(right)
 
 
+_UTC = dt.timezone.utc
+
+
+def _elapsed(later: dt.datetime, earlier: dt.datetime) -> dt.timedelta:
+    # Python subtracts two times of one zone by the wall clock; across a change of summer time
+    # that is an hour off the real time elapsed.
+    if later.tzinfo is None or earlier.tzinfo is None:
+        return later - earlier
+    return later.astimezone(_UTC) - earlier.astimezone(_UTC)
+
+
+def _shift(moment: dt.datetime, duration: dt.timedelta) -> dt.datetime:
+    if moment.tzinfo is None:
+        return moment + duration
+    return (moment.astimezone(_UTC) + duration).astimezone(moment.tzinfo)
+
+
 # (left type, operator, right type) -> function, for the pairs plain Python gets wrong or
-# cannot do (timedelta times Decimal, int / int giving a float).
+# cannot do (timedelta times Decimal, int / int giving a float, times across summer time).
 _SPECIAL: dict[tuple[str, str, str], Binary] = {
     ("duration", "*", "number"): _scale,
     ("duration", "*", "percent"): _scale,
@@ -41,6 +58,9 @@ _SPECIAL: dict[tuple[str, str, str], Binary] = {
     ("duration", "/", "number"): lambda duration, number: _scale(duration, Decimal(1) / Decimal(number)),
     ("duration", "/", "duration"): lambda first, second: _seconds(first) / _seconds(second),
     ("date", "-", "date"): lambda first, second: dt.timedelta(days=(first - second).days),
+    ("datetime", "-", "datetime"): _elapsed,
+    ("datetime", "+", "duration"): _shift,
+    ("datetime", "-", "duration"): lambda moment, duration: _shift(moment, -duration),
 }
 _PLAIN = {"+": operator.add, "-": operator.sub, "*": operator.mul, "/": _divide}
 

@@ -10,14 +10,14 @@ in the order the tickets arrived.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
+from scopecheck.agreement.model import Agreement
 from scopecheck.builtins import material_costs
 from scopecheck.check.checker import CheckedRuleSet
-from scopecheck.diagnostics import DiagnosticError
+from scopecheck.diagnostics import Diagnostic, DiagnosticError
 from scopecheck.evaluate.compile import CompiledRule, Compiler, bind_parameters
 from scopecheck.evaluate.decision import (
     Charge,
@@ -29,28 +29,34 @@ from scopecheck.evaluate.decision import (
     UndecidedRule,
 )
 from scopecheck.evaluate.history import Earlier, History, work_start
+from scopecheck.evaluate.pricing import price
 from scopecheck.syntax import ast
 from scopecheck.tickets.model import Ticket
+from scopecheck.work import Work, WorkOfLastTicket, work_interval
+
+_UTC = dt.timezone.utc
 
 
 @dataclass(frozen=True)
 class Program:
-    agreement: object
+    agreement: Agreement
     checked: CheckedRuleSet
     params: dict[str, object]
     rules: tuple[CompiledRule, ...]
     zone: dt.tzinfo
+    work_of: Callable[[Ticket], Work]
 
     @classmethod
-    def build(cls, checked: CheckedRuleSet, agreement) -> Program:
+    def build(cls, checked: CheckedRuleSet, agreement: Agreement) -> Program:
         """Bind parameters and compile; raises ``DiagnosticError`` for a mismatch between the
         rules and the agreement (an override of the wrong type, a foreign currency)."""
         params = bind_parameters(checked, agreement)
-        compiler = Compiler(checked, params, agreement)
+        work_of = WorkOfLastTicket(agreement.calendar)
+        compiler = Compiler(checked, params, agreement, work_of)
         rules = tuple(compiler.rule(rule, order) for order, rule in enumerate(checked.rules))
         if compiler.problems:
             raise DiagnosticError(compiler.problems)
-        return cls(agreement, checked, params, rules, ZoneInfo(agreement.timezone))
+        return cls(agreement, checked, params, rules, agreement.calendar.zone, work_of)
 
     @property
     def version(self) -> str:
@@ -65,6 +71,19 @@ class Program:
             if moment is not None:
                 changes[name] = moment.replace(tzinfo=self.zone) if moment.tzinfo is None else moment.astimezone(self.zone)
         return ticket._replace(**changes)
+
+    def problem_with(self, ticket: Ticket) -> Diagnostic | None:
+        """What makes a localized ticket impossible to decide: only work that ends before it
+        starts, which the reader cannot see when one time has an offset and the other not."""
+        start, end = work_interval(ticket)
+        if end is not None and end.astimezone(_UTC) < start.astimezone(_UTC):
+            begun = "started_at" if ticket.started_at is not None else "opened_at"
+            return Diagnostic(
+                "ticket.invalid-value",
+                f"ticket '{ticket.id}': ended_at: {end.isoformat(sep=' ', timespec='minutes')} is before "
+                f"{begun} {start.isoformat(sep=' ', timespec='minutes')} (both in {self.agreement.timezone})",
+            )
+        return None
 
     def decide(self, ticket: Ticket, history: History | None = None) -> Decision:
         """Decide one ticket (already localized) against the rules and what came before."""
@@ -90,14 +109,20 @@ class Program:
         for compiled, _ in fired:
             if compiled.rule.outcome.kind is None or (deciding and compiled is deciding[0]):
                 charges.extend(self._charges(compiled, ticket, history))
-        return Decision(
-            ticket=ticket,
-            outcome=deciding[0].rule.outcome.kind if deciding else "review",
-            deciding_rule=deciding[1] if deciding else None,
-            fired=tuple(f for _, f in fired),
-            undecided=tuple(undecided),
-            charges=tuple(charges),
+        outcome = deciding[0].rule.outcome.kind if deciding else "review"
+        deciding_rule = deciding[1] if deciding else None
+        work = self.work_of(ticket)
+        rates = self.agreement.rates
+        bill = price(
+            outcome,
+            deciding_rule.rule_id if deciding_rule else None,
+            charges,
+            work,
+            rates,
+            rates.hourly_rate(ticket.role, ticket.work_type),
+            self.agreement.currency,
         )
+        return Decision(ticket, outcome, deciding_rule, tuple(f for _, f in fired), tuple(undecided), tuple(charges), work, bill)
 
     def _charges(self, compiled: CompiledRule, ticket: Ticket, history: History | None) -> list[Charge]:
         rule_id = compiled.rule.id
@@ -108,7 +133,8 @@ class Program:
                 case ast.Premium():
                     if first is not None:
                         hours = effect.second(ticket, None, history) if effect.second else None
-                        out.append(PremiumCharge(rule_id, Decimal(first), hours))
+                        if effect.second is None or hours is not None:  # on a missing duration: no premium
+                            out.append(PremiumCharge(rule_id, Decimal(first), hours))
                 case ast.Fee():
                     if first is not None:
                         out.append(FeeCharge(rule_id, first))

@@ -99,6 +99,7 @@ class Ticket(NamedTuple):
     cause: str | None = None
     emergency: bool | None = None
     role: str | None = None
+    work_type: str | None = None
     materials: tuple[Material, ...] = ()
     custom: Mapping[str, object] = MappingProxyType({})
 
@@ -128,6 +129,7 @@ TICKET_FIELDS: dict[str, FieldSpec] = {
     "cause": FieldSpec(enum_of(CAUSES), False, "why the work is needed"),
     "emergency": FieldSpec(BOOLEAN, False, "the client asked for emergency service"),
     "role": FieldSpec(TEXT, False, "the role of the technician doing the work, for its rate"),
+    "work_type": FieldSpec(TEXT, False, "the kind of work, such as onsite or remote, for its rate"),
     "materials": FieldSpec(list_of(MATERIAL_TYPE), False, "parts, software, licences and freight"),
     "custom": FieldSpec(Type("record"), False, "the export's own extra fields, by name"),
 }

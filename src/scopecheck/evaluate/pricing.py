@@ -1,0 +1,198 @@
+"""Pricing: a decided ticket's outcome, charges and work in, its bill out.
+
+In: the outcome, the charges its rules added (premiums, fees, materials), the ticket's ``Work``
+and the agreement's rates. Out: a ``Bill`` of ``ChargeLine``s. Nothing here decides scope; the
+rules did that. The order of the steps is part of the contract with the client and is stated in
+docs/agreement.md ("How a ticket is priced"):
+
+1. Minutes come from the work's interval, split by the calendar (whole minutes).
+2. Premiums are assigned minutes from the highest multiplier down, each taking at most the
+   minutes it names (all of the work when it names none) and never more than are left, so an
+   hour carries one premium, the highest that applies: emergency work at night is charged the
+   emergency premium, not both.
+3. Billable and project time is rounded up to the increment, then raised to the minimum; the
+   minutes this adds are charged at the standard multiplier, never at a premium.
+4. Each line is minutes / 60 x hourly rate x multiplier (in-plan premium lines: multiplier - 1,
+   as the plan already pays for the hour) x (1 - contract discount), exactly, in Decimal.
+5. Each line's amount is rounded once, half up, to the currency's minor unit; a total is the sum
+   of its rounded lines, so an invoice always adds up.
+
+Fees are charged as written and materials at cost plus markup; neither is discounted, as the
+discount is on hourly labour (DOMAIN.md, "an hourly discount on billable work").
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+from types import MappingProxyType
+
+from scopecheck.agreement.model import Rates
+from scopecheck.evaluate.decision import (
+    LINE_KINDS,
+    Bill,
+    Charge,
+    ChargeLine,
+    Decision,
+    FeeCharge,
+    MaterialsCharge,
+    PremiumCharge,
+)
+from scopecheck.values import MINOR_UNITS
+from scopecheck.work import Work
+
+_ONE = Decimal(1)
+_SIXTY = Decimal(60)
+_LABOUR_KIND = {"billable": "labour", "project": "project"}
+
+
+def minor_unit(currency: str) -> Decimal:
+    """The smallest amount the currency is invoiced in: 0.01 for USD, 1 for JPY."""
+    return _ONE.scaleb(-MINOR_UNITS.get(currency, 2))
+
+
+def price(
+    outcome: str,
+    deciding_rule: str | None,
+    charges: Sequence[Charge],
+    work: Work,
+    rates: Rates,
+    rate: Decimal,
+    currency: str,
+) -> Bill:
+    """The bill for one decided ticket; ``rate`` is its hourly rate (``Rates.hourly_rate``)."""
+    quantum = minor_unit(currency)
+    discount = rates.contract_discount
+    minutes = work.split.minutes
+
+    def labour_line(kind: str, rule_id: str | None, line_minutes: int, multiplier: Decimal, charged: Decimal,
+                    added: int = 0) -> ChargeLine:
+        amount = Decimal(line_minutes) / _SIXTY * rate * charged * (_ONE - discount)
+        return ChargeLine(kind, rule_id, _round(amount, quantum), line_minutes, rate, multiplier, discount, added_minutes=added)
+
+    lines: list[ChargeLine] = []
+    premiums = _assign_premiums([c for c in charges if isinstance(c, PremiumCharge)], minutes)
+    if outcome in _LABOUR_KIND and minutes:
+        kind = _LABOUR_KIND[outcome]
+        billed = max(_round_up(minutes, _minutes_of(rates.increment)), _minutes_of(rates.minimum))
+        at_premium = sum(taken for _, taken in premiums)
+        standard = billed - at_premium
+        if standard:
+            lines.append(labour_line(kind, deciding_rule, standard, _ONE, _ONE, added=billed - minutes))
+        lines.extend(labour_line(kind, charge.rule_id, taken, charge.multiplier, charge.multiplier) for charge, taken in premiums)
+    elif outcome == "in_plan":
+        lines.append(ChargeLine("covered", deciding_rule, Decimal(0), minutes))
+        lines.extend(
+            labour_line("premium", charge.rule_id, taken, charge.multiplier, charge.multiplier - _ONE) for charge, taken in premiums
+        )
+    elif minutes:
+        lines.append(ChargeLine("review", deciding_rule, Decimal(0), minutes))
+    for charge in charges:
+        match charge:
+            case FeeCharge(amount=amount):
+                lines.append(ChargeLine("fee", charge.rule_id, _round(amount, quantum)))
+            case MaterialsCharge(cost=cost, markup=markup):
+                lines.append(ChargeLine("materials", charge.rule_id, _round(cost * (_ONE + markup), quantum), markup=markup, cost=cost))
+    return Bill(tuple(lines))
+
+
+def _assign_premiums(premiums: list[PremiumCharge], minutes: int) -> list[tuple[PremiumCharge, int]]:
+    """Minutes for each premium, highest multiplier first (ties: the rule written first).
+    A multiplier of 1 or less is no premium and takes nothing."""
+    left = minutes
+    assigned = []
+    for charge in sorted(premiums, key=lambda charge: -charge.multiplier):
+        if charge.multiplier <= _ONE or left <= 0:
+            continue
+        wanted = left if charge.hours is None else max(0, min(_minutes_of(charge.hours), left))
+        if wanted:
+            assigned.append((charge, wanted))
+            left -= wanted
+    return assigned
+
+
+def _minutes_of(duration) -> int:
+    return int(duration.total_seconds()) // 60
+
+
+def _round_up(minutes: int, increment: int) -> int:
+    if increment <= 1:
+        return minutes
+    return -(-minutes // increment) * increment
+
+
+def _round(amount: Decimal, quantum: Decimal) -> Decimal:
+    return amount.quantize(quantum, rounding=ROUND_HALF_UP)
+
+
+# --- a batch: its period and its totals ----------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Period:
+    """Whole days, both included, in the client's zone; a ticket belongs to the period its
+    work starts in."""
+
+    first: dt.date
+    last: dt.date
+
+    @classmethod
+    def parse(cls, text: str) -> Period:
+        """``2026-11`` (a month), ``2026`` (a year) or ``2026-11-02`` (a day); raises ValueError."""
+        text = text.strip()
+        try:
+            if re.fullmatch(r"\d{4}", text):
+                return cls(dt.date(int(text), 1, 1), dt.date(int(text), 12, 31))
+            if match := re.fullmatch(r"(\d{4})-(\d{1,2})", text):
+                year, month = int(match[1]), int(match[2])
+                first = dt.date(year, month, 1)
+                following = dt.date(year + month // 12, month % 12 + 1, 1)
+                return cls(first, following - dt.timedelta(days=1))
+            day = dt.date.fromisoformat(text)
+            return cls(day, day)
+        except ValueError:
+            raise ValueError(f"'{text}' is not a period; write a month like 2026-11, a year like 2026, or a day like 2026-11-02") from None
+
+    def __contains__(self, moment: dt.datetime) -> bool:
+        return self.first <= moment.date() <= self.last
+
+    def __str__(self) -> str:
+        if self.first == self.last:
+            return self.first.isoformat()
+        if self.first == dt.date.min:
+            return f"up to {self.last.isoformat()}"
+        if self.last == dt.date.max:
+            return f"{self.first.isoformat()} onwards"
+        return f"{self.first.isoformat()} to {self.last.isoformat()}"
+
+
+@dataclass(frozen=True, slots=True)
+class Totals:
+    """What a batch of decisions comes to: tickets by outcome, minutes and amounts by kind of
+    line (``LINE_KINDS``), and the total to invoice."""
+
+    tickets: Mapping[str, int]
+    minutes: Mapping[str, int]
+    amounts: Mapping[str, Decimal]
+
+    @property
+    def total(self) -> Decimal:
+        return sum(self.amounts.values(), Decimal(0))
+
+
+def totals_of(decisions: Iterable[Decision]) -> Totals:
+    tickets: Counter[str] = Counter()
+    minutes: Counter[str] = Counter()
+    amounts: dict[str, Decimal] = {}
+    for decision in decisions:
+        tickets[decision.outcome] += 1
+        for line in decision.bill.lines:
+            minutes[line.kind] += line.minutes
+            amounts[line.kind] = amounts.get(line.kind, Decimal(0)) + line.amount
+    ordered_amounts = {kind: amounts[kind] for kind in LINE_KINDS if kind in amounts}
+    ordered_minutes = {kind: minutes[kind] for kind in LINE_KINDS if minutes[kind]}
+    return Totals(MappingProxyType(dict(tickets)), MappingProxyType(ordered_minutes), MappingProxyType(ordered_amounts))
