@@ -1,9 +1,10 @@
 """Data-driven cases: rules, an agreement, tickets, and the decisions a person should see.
 
-Each ``tests/cases/evaluate/NAME.yaml`` holds ``rules`` (a client rule file), optional
+Each ``tests/cases/{evaluate,pricing}/NAME.yaml`` holds ``rules`` (a client rule file), optional
 ``agreement`` keys laid over a small base agreement, ``tickets``, and either ``want`` (per
 ticket: outcome, deciding rule, reason, fired rules, unchecked rules with their missing fields,
-charges) or ``want_error`` (a diagnostic code). The case's ``note`` says what it shows.
+charges the rules asked for, ``work`` minutes by kind, ``bill`` lines in the words the table
+shows, ``total``) or ``want_error`` (a diagnostic code). The case's ``note`` says what it shows.
 """
 
 from __future__ import annotations
@@ -17,9 +18,13 @@ import yaml
 from scopecheck import engine
 from scopecheck.diagnostics import DiagnosticError
 from scopecheck.evaluate.decision import FeeCharge, MaterialsCharge, PremiumCharge
+from scopecheck.output import describe_line
 from scopecheck.tickets.read import read_tickets
+from scopecheck.values import format_money
 
-CASES = sorted((Path(__file__).parent / "cases" / "evaluate").glob("*.yaml"))
+CASES = sorted(
+    path for area in ("evaluate", "pricing") for path in (Path(__file__).parent / "cases" / area).glob("*.yaml")
+)
 BASE_AGREEMENT = {
     "client": {"name": "Case Client"},
     "plan": {"model": "per_user", "term": {"start": "2026-01-01", "end": "2026-12-31"}},
@@ -46,7 +51,7 @@ def _charge_words(charge) -> str:
     raise AssertionError(charge)
 
 
-@pytest.mark.parametrize("case_file", CASES, ids=[c.stem for c in CASES])
+@pytest.mark.parametrize("case_file", CASES, ids=[f"{c.parent.name}/{c.stem}" for c in CASES])
 def test_case(case_file: Path, tmp_path: Path) -> None:
     case = yaml.safe_load(case_file.read_text())
     (tmp_path / "client.scope").write_text(case["rules"])
@@ -75,3 +80,11 @@ def test_case(case_file: Path, tmp_path: Path) -> None:
             assert {u.rule_id: list(u.missing) for u in decision.undecided} == want["unchecked"], where
         if "charges" in want:
             assert [_charge_words(c) for c in decision.charges] == want["charges"], where
+        if "work" in want:
+            split = decision.work.split
+            found = {"minutes": split.minutes, "business": split.business, "after_hours": split.after_hours, "holiday": split.holiday}
+            assert found == want["work"], where
+        if "bill" in want:
+            assert [describe_line(line, program.agreement.currency) for line in decision.bill.lines] == want["bill"], where
+        if "total" in want:
+            assert format_money(decision.bill.total, program.agreement.currency) == want["total"], where

@@ -185,3 +185,79 @@ def test_python_dash_m_runs_the_same_program() -> None:
 def test_a_missing_ticket_file_is_a_usage_error() -> None:
     result = CliRunner().invoke(main, ["classify", str(EXAMPLES / "riverside" / "agreement.yaml"), "no-such-tickets.csv"])
     assert result.exit_code == 2 and "no-such-tickets.csv" in result.stderr and "does not exist" in result.stderr
+
+
+# --- business time and money ---------------------------------------------------------------
+
+HARBOR = (str(EXAMPLES / "harbor-vale" / "agreement.yaml"), str(EXAMPLES / "harbor-vale" / "tickets.csv"))
+
+
+def test_after_hours_work_is_priced_from_the_tickets_own_times() -> None:
+    result = run("classify", *HARBOR, "--format", "table", "--period", "2026-11")
+    assert result.exit_code == 0, result.output
+    text = " ".join(result.stdout.split())
+    # Friday 17:00 for 3 hours, onsite at $165/h: the 2 hours after 18:00 carry the premium.
+    assert "HV-1035 IN PLAN day_to_day_support" in text
+    assert "+ covered 3h (day_to_day_support)" in text
+    assert "+ premium 2h at 1.5x, the extra 0.5 x $165.00/h less 10% = $148.50 (after_hours_premium)" in text
+    assert "Totals for 2026-11-01 to 2026-11-30" in text
+    assert "total billable $1,172.25" in text
+    assert result.stdout.splitlines()[-1] == "5 tickets classified: 4 in plan, 1 billable"
+
+
+def test_json_carries_each_bill_and_the_batch_totals() -> None:
+    result = run("classify", *HARBOR, "--format", "json", "--from", "2026-11-10", "--to", "2026-11-10")
+    document = json.loads(result.stdout)
+    assert document["totals"] == {
+        "period": {"from": "2026-11-10", "to": "2026-11-10"},
+        "tickets": {"billable": 1},
+        "minutes": {"labour": 75},
+        "amounts": {"labour": "247.50"},
+        "total": "247.50",
+    }
+    [damage] = document["decisions"]
+    assert damage["work"] == {
+        "start": "2026-11-10T21:00-05:00", "end": "2026-11-10T22:10-05:00",
+        "minutes": 70, "business_minutes": 0, "after_hours_minutes": 70, "holiday_minutes": 0,
+    }  # fmt: skip
+    assert [line["amount"] for line in damage["charges"]] == ["11.25", "236.25"]
+
+
+def test_a_period_keeps_earlier_tickets_as_history() -> None:
+    # The second move of the year is billable because the first (in February) still counts.
+    result = run("classify", *HARBOR, "--format", "json", "--period", "2026-06")
+    decisions = {d["ticket"]: d for d in json.loads(result.stdout)["decisions"]}
+    assert decisions["HV-1011"]["deciding_rule"] == "extra_move"
+    assert "HV-1010" not in decisions
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        (["--period", "2026-13"], "'2026-13' is not a period"),
+        (["--period", "november"], "'november' is not a period"),
+        (["--period", "2026-11", "--from", "2026-11-01"], "give --period, or --from and --to, not both"),
+        (["--from", "2026-11-30", "--to", "2026-11-01"], "--to 2026-11-01 is before --from 2026-11-30"),
+    ],
+)
+def test_a_bad_period_is_a_usage_error(options: list[str], message: str) -> None:
+    result = CliRunner().invoke(main, ["classify", *HARBOR, *options])
+    assert result.exit_code == 2
+    assert message in result.stderr and "Traceback" not in result.stderr
+
+
+def test_bad_times_are_reported_per_ticket(tmp_path: Path) -> None:
+    tickets = tmp_path / "tickets.csv"
+    tickets.write_text(
+        "id,opened_at,started_at,ended_at,time_spent\n"
+        "NEGATIVE,2026-11-18T10:00,,,-2h\n"
+        # 12:00 UTC is 07:00 in New York, after the local 06:00 it claims to end at
+        "BACKWARDS,2026-11-18T06:00,2026-11-18T12:00Z,2026-11-18T06:00,\n"
+        "GOOD,2026-11-18T10:00,,,1h\n"
+    )
+    result = CliRunner().invoke(main, ["classify", HARBOR[0], str(tickets)])
+    assert result.exit_code == 1
+    assert [json.loads(line)["ticket"] for line in result.stdout.splitlines()] == ["GOOD"]
+    assert "ticket 'NEGATIVE': field 'time_spent': '-2h' is negative; a length of time is 0 or more" in result.stderr
+    assert "ticket 'BACKWARDS': ended_at: 2026-11-18 06:00-05:00 is before started_at 2026-11-18 07:00-05:00" in result.stderr
+    assert "Traceback" not in result.stderr

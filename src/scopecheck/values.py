@@ -88,6 +88,8 @@ def parse_duration(text: str) -> dt.timedelta:
         return text
     if not isinstance(text, str):
         raise ValueFormatError(f"'{text}' has no unit (write it like 4h, 90m or 1h30m)")
+    if text.strip().startswith("-"):
+        raise ValueFormatError(f"'{text.strip()}' is negative; a length of time is 0 or more")
     try:
         return _read_duration(text)
     except OverflowError:

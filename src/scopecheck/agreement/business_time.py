@@ -33,6 +33,7 @@ from scopecheck.calendar import (
     parse_opening_span,
 )
 from scopecheck.diagnostics import Diagnostic, did_you_mean
+from scopecheck.values import ValueFormatError, parse_date
 from scopecheck.yamlsource import JsonPath, SourceMap, dotted
 
 WEEKDAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
@@ -159,6 +160,11 @@ def _holidays(section: object, document: Mapping, source_map: SourceMap, problem
 def _own_days(entries: object, source_map: SourceMap, problems: list[Diagnostic]) -> dict[dt.date, str]:
     own: dict[dt.date, str] = {}
     for index, entry in enumerate(entries or ()):
+        if isinstance(entry, str):  # a bare date sits in an anyOf, which carries no x-type to type it
+            try:
+                entry = parse_date(entry)
+            except ValueFormatError:
+                continue  # the schema has reported it
         if isinstance(entry, dt.date):
             own[entry] = "holiday (agreement)"
         elif isinstance(entry, Mapping) and isinstance(entry.get("date"), dt.date):

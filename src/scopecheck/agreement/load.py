@@ -86,6 +86,10 @@ _EXPECTED_BY_DEFINITION = {
     "device_list": "a list of devices, each with 'id' and 'class'",
     "device": "a device with 'id' and 'class'",
     "rule_file": "a standard rule file name like standard, or a path to a .scope file like ./client.scope",
+    "multiplier": "a multiplier from 1 to 10, like 1.5",
+    "opening_span": "a span of local time like 08:00-18:00",
+    "opening_hours": "a span of local time like 08:00-18:00, a list of spans, or closed",
+    "own_holiday": "a date like 2026-12-24, a date with a name like {date: 2026-12-24, name: Christmas Eve}, or a closure like {from: 2026-12-28, to: 2026-12-31}",
 }
 _EXPECTED_BY_JSON_TYPE = {
     "object": "a mapping of keys to values",
