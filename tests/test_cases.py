@@ -63,8 +63,8 @@ def test_case(case_file: Path, tmp_path: Path) -> None:
         assert case["want_error"] in [d.code for d in raised.value.diagnostics], case["note"]
         return
     (tmp_path / "tickets.json").write_text(json.dumps(case["tickets"]))
-    tickets = list(read_tickets(str(tmp_path / "tickets.json")))
     program = engine.load(tmp_path / "agreement.yaml").program
+    tickets = [program.prepare(ticket) for ticket in read_tickets(str(tmp_path / "tickets.json"))]
     decisions = {d.ticket.id: d for d in program.decide_batch(tickets)}
     for ticket_id, want in case["want"].items():
         decision = decisions[ticket_id]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+from decimal import Decimal
 import sys
 from pathlib import Path
 
@@ -200,8 +201,8 @@ def test_after_hours_work_is_priced_from_the_tickets_own_times() -> None:
     assert "HV-1035 IN PLAN day_to_day_support" in text
     assert "+ covered 3h (day_to_day_support)" in text
     assert "+ premium 2h at 1.5x, the extra 0.5 x $165.00/h less 10% = $148.50 (after_hours_premium)" in text
-    assert "Totals for 2026-11-01 to 2026-11-30" in text
-    assert "total billable $1,172.25" in text
+    assert "Totals, 2026-11-01 to 2026-11-30" in text
+    assert "total to invoice $1,172.25" in text
     assert result.stdout.splitlines()[-1] == "5 tickets classified: 4 in plan, 1 billable"
 
 
@@ -236,6 +237,8 @@ def test_a_period_keeps_earlier_tickets_as_history() -> None:
     [
         (["--period", "2026-13"], "'2026-13' is not a period"),
         (["--period", "november"], "'november' is not a period"),
+        (["--period", "2026-W45"], "'2026-W45' is not a period"),
+        (["--period", ""], "'' is not a period"),
         (["--period", "2026-11", "--from", "2026-11-01"], "give --period, or --from and --to, not both"),
         (["--from", "2026-11-30", "--to", "2026-11-01"], "--to 2026-11-01 is before --from 2026-11-30"),
     ],
@@ -253,6 +256,7 @@ def test_bad_times_are_reported_per_ticket(tmp_path: Path) -> None:
         "NEGATIVE,2026-11-18T10:00,,,-2h\n"
         # 12:00 UTC is 07:00 in New York, after the local 06:00 it claims to end at
         "BACKWARDS,2026-11-18T06:00,2026-11-18T12:00Z,2026-11-18T06:00,\n"
+        "FAR-FUTURE,9999-12-31T23:00,,,2h\n"
         "GOOD,2026-11-18T10:00,,,1h\n"
     )
     result = CliRunner().invoke(main, ["classify", HARBOR[0], str(tickets)])
@@ -260,4 +264,12 @@ def test_bad_times_are_reported_per_ticket(tmp_path: Path) -> None:
     assert [json.loads(line)["ticket"] for line in result.stdout.splitlines()] == ["GOOD"]
     assert "ticket 'NEGATIVE': field 'time_spent': '-2h' is negative; a length of time is 0 or more" in result.stderr
     assert "ticket 'BACKWARDS': ended_at: 2026-11-18 06:00-05:00 is before started_at 2026-11-18 07:00-05:00" in result.stderr
+    assert "ticket 'FAR-FUTURE': its times run beyond the year 9999" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_quoted_project_labour_is_kept_out_of_the_invoice_total() -> None:
+    document = json.loads(run("classify", *HARBOR, "--format", "json", "--period", "2026-01").stdout)
+    amounts = {kind: Decimal(amount) for kind, amount in document["totals"]["amounts"].items()}
+    assert amounts["project"] > 0
+    assert Decimal(document["totals"]["total"]) == sum(amount for kind, amount in amounts.items() if kind != "project")

@@ -104,13 +104,12 @@ def classify(agreement: str, tickets: tuple[str, ...], output_format: str | None
     program = loaded.program
     decidable = []
     for ticket in valid:
-        localized = program.localize(ticket)
-        problem = program.problem_with(localized)
-        if problem is None:
-            decidable.append(localized)
-        else:
+        prepared = program.prepare(ticket)
+        if isinstance(prepared, Diagnostic):
             invalid += 1
-            _report([problem], sources)
+            _report([prepared], sources)
+        else:
+            decidable.append(prepared)
     decisions = program.decide_batch(decidable)
     if period is not None:
         decisions = [decision for decision in decisions if decision.work.start in period]
@@ -134,15 +133,15 @@ def _period(text: str | None, first: str | None, last: str | None):
     """The period named by --period, or by --from and --to; a usage error when they do not read."""
     from scopecheck.evaluate.pricing import Period
 
-    if text and (first or last):
+    if text is not None and (first is not None or last is not None):
         raise click.UsageError("give --period, or --from and --to, not both")
     try:
-        if text:
+        if text is not None:
             return Period.parse(text)
-        if not (first or last):
+        if first is None and last is None:
             return None
-        start = Period.parse(first).first if first else dt.date.min
-        end = Period.parse(last).last if last else dt.date.max
+        start = Period.parse(first).first if first is not None else dt.date.min
+        end = Period.parse(last).last if last is not None else dt.date.max
     except ValueError as error:
         raise click.UsageError(str(error)) from None
     if end < start:

@@ -91,7 +91,7 @@ def _work_record(work: Work | None) -> dict | None:
     split = work.split
     return {
         "start": work.start.isoformat(timespec="minutes"),
-        "end": work.end.isoformat(timespec="minutes"),
+        "end": work.end.isoformat(timespec="minutes") if work.end else None,
         "minutes": split.minutes,
         "business_minutes": split.business,
         "after_hours_minutes": split.after_hours,
@@ -118,9 +118,13 @@ def decision_record(decision: Decision, rules_version: str, currency: str) -> di
     }
 
 
+def _day_or_none(day: dt.date) -> str | None:
+    return None if day in (dt.date.min, dt.date.max) else day.isoformat()
+
+
 def totals_record(totals: Totals, currency: str, period: Period | None) -> dict:
     return {
-        "period": {"from": period.first.isoformat(), "to": period.last.isoformat()} if period else None,
+        "period": {"from": _day_or_none(period.first), "to": _day_or_none(period.last)} if period else None,
         "tickets": dict(totals.tickets),
         "minutes": dict(totals.minutes),
         "amounts": {kind: _money(amount, currency) for kind, amount in totals.amounts.items()},
@@ -212,7 +216,7 @@ def summary_line(decisions: list[Decision], invalid: int) -> str:
 _TOTAL_WORDS = {
     "covered": "covered labour",
     "labour": "billable labour",
-    "project": "project labour",
+    "project": "project labour (quoted)",
     "review": "awaiting review",
     "premium": "premiums on in-plan work",
     "fee": "fees",
@@ -222,12 +226,12 @@ _TOTAL_WORDS = {
 
 def write_totals(totals: Totals, out: io.TextIOBase, currency: str, period: Period | None) -> None:
     """The batch's hours and money by kind of line, for the end of the table."""
-    heading = f"Totals for {period}" if period else "Totals"
+    heading = f"Totals, {period}" if period else "Totals"
     rows = [
         (_TOTAL_WORDS[kind], _hours(totals.minutes[kind]) if kind in totals.minutes else "", format_money(amount, currency))
         for kind, amount in totals.amounts.items()
     ]
-    rows.append(("total billable", "", format_money(totals.total, currency)))
+    rows.append(("total to invoice", "", format_money(totals.total, currency)))
     label_width = max(len(label) for label, _, _ in rows)
     amount_width = max(len(amount) for _, _, amount in rows)
     out.write(f"\n{heading}\n")

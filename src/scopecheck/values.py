@@ -143,8 +143,12 @@ def format_duration(duration: dt.timedelta) -> str:
 
 CURRENCY_SYMBOLS = {"$": "USD", "€": "EUR", "£": "GBP"}
 _SYMBOL_OF = {code: symbol for symbol, code in CURRENCY_SYMBOLS.items()}
-# Minor units per ISO 4217 for the currencies a provider is likely to bill in; others default to 2.
-MINOR_UNITS = {"JPY": 0, "KRW": 0, "ISK": 0, "BHD": 3, "KWD": 3, "OMR": 3}
+# ISO 4217 currencies whose minor unit is not the cent (list 1, 2024); every other code has 2.
+MINOR_UNITS = {
+    **dict.fromkeys(("BIF", "CLP", "DJF", "GNF", "ISK", "JPY", "KMF", "KRW", "PYG", "RWF", "UGX", "UYI", "VND", "VUV", "XAF", "XOF", "XPF"), 0),
+    **dict.fromkeys(("BHD", "IQD", "JOD", "KWD", "LYD", "OMR", "TND"), 3),
+    **dict.fromkeys(("CLF", "UYW"), 4),
+}
 _MONEY = re.compile(r"([$€£])?\s*(-?\d{1,3}(?:,\d{3})+(?:\.\d+)?|-?\d+(?:\.\d+)?)\s*([A-Z]{3})?")
 
 

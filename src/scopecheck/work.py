@@ -4,12 +4,13 @@ In: a ticket whose times are local to the agreement's zone (``Program.localize``
 agreement's ``BusinessCalendar``. Out: a ``Work`` value, which rules read as ``work.<field>``
 and pricing turns into charge lines.
 
-The interval, in the order a ticket can give it (docs/agreement.md, "Business time"):
-    started_at (else opened_at) to ended_at;
-    started_at (else opened_at) plus time_spent;
-    opened_at plus estimate: work not yet done is priced as starting when it was asked for.
-A ticket with none of these has work of no length at its start: there is nothing to price,
-and ``work.duration`` is missing, so a rule about length says it could not be checked.
+The interval starts at started_at (else opened_at) and lasts, in the order a ticket can give
+it (docs/agreement.md, "Business time"):
+    time_spent: the labour a technician recorded, whatever the clock said;
+    until ended_at;
+    estimate: work not yet done is priced as starting when it was asked for.
+A ticket with none of these has no work to price: every ``work.*`` field but ``start`` is
+missing, so a rule about its length or hours says it could not be checked.
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ from scopecheck.tickets.model import Ticket
 from scopecheck.values import DATETIME, DURATION, Type
 
 _UTC = dt.timezone.utc
+_MINUTE = dt.timedelta(minutes=1)
+_NO_WORK = WorkSplit(0, 0, 0)
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,36 +32,42 @@ class Work:
     """Where one ticket's work lies in time; durations are real elapsed time, to the minute."""
 
     start: dt.datetime
-    end: dt.datetime
+    end: dt.datetime | None  # None: the ticket gives no time spent, end or estimate
     split: WorkSplit
-    measured: bool = True  # False: the ticket gives no end, time spent or estimate
+
+    @property
+    def measured(self) -> bool:
+        return self.end is not None
+
+    def _minutes(self, minutes: int) -> dt.timedelta | None:
+        return dt.timedelta(minutes=minutes) if self.end is not None else None
 
     @property
     def duration(self) -> dt.timedelta | None:
-        return dt.timedelta(minutes=self.split.minutes) if self.measured else None
+        return self._minutes(self.split.minutes)
 
     @property
-    def business_hours(self) -> dt.timedelta:
-        return dt.timedelta(minutes=self.split.business)
+    def business_hours(self) -> dt.timedelta | None:
+        return self._minutes(self.split.business)
 
     @property
-    def after_hours(self) -> dt.timedelta:
-        return dt.timedelta(minutes=self.split.after_hours)
+    def after_hours(self) -> dt.timedelta | None:
+        return self._minutes(self.split.after_hours)
 
     @property
-    def holiday_hours(self) -> dt.timedelta:
-        return dt.timedelta(minutes=self.split.holiday)
+    def holiday_hours(self) -> dt.timedelta | None:
+        return self._minutes(self.split.holiday)
 
     @property
-    def outside_business_hours(self) -> dt.timedelta:
-        return dt.timedelta(minutes=self.split.outside)
+    def outside_business_hours(self) -> dt.timedelta | None:
+        return self._minutes(self.split.outside)
 
 
 # What rules may read as ``work.<field>``: each a property of ``Work``.
 WORK_FIELDS: dict[str, tuple[Type, str]] = {
     "start": (DATETIME, "when the work started, local to the agreement's zone"),
-    "end": (DATETIME, "when the work ended (or is expected to)"),
-    "duration": (DURATION, "how long the work took, in real elapsed time; missing when the ticket gives no length"),
+    "end": (DATETIME, "when the work ended (or is expected to); missing, as are the rest, when the ticket gives no length"),
+    "duration": (DURATION, "how long the work took, in real elapsed time"),
     "business_hours": (DURATION, "the part of the work inside business hours on working days"),
     "after_hours": (DURATION, "the part outside business hours on working days"),
     "holiday_hours": (DURATION, "the part on holidays"),
@@ -66,24 +75,33 @@ WORK_FIELDS: dict[str, tuple[Type, str]] = {
 }
 
 
-def work_interval(ticket: Ticket) -> tuple[dt.datetime, dt.datetime] | tuple[dt.datetime, None]:
-    """The work's start and end as aware local times (see the module docstring for the order);
-    the end is ``None`` when the ticket gives no length."""
+def work_interval(ticket: Ticket) -> tuple[dt.datetime, dt.datetime | None]:
+    """The work's start and end as aware local times (see the module docstring for the order),
+    on whole minutes of real time; the end is ``None`` when the ticket gives no length.
+    Raises ``OverflowError`` for times beyond the calendar (the year 9999)."""
     start = ticket.started_at or ticket.opened_at
-    if ticket.ended_at is not None:
-        return start, ticket.ended_at
-    length = ticket.time_spent if ticket.time_spent is not None else ticket.estimate
-    if length is None:
+    start_utc = start.astimezone(_UTC)
+    if ticket.time_spent is not None:
+        length = ticket.time_spent
+    elif ticket.ended_at is not None:
+        # Compared in UTC: two times of one zone subtract by the wall clock.
+        length = ticket.ended_at.astimezone(_UTC) - start_utc
+    elif ticket.estimate is not None:
+        length = ticket.estimate
+    else:
         return start, None
-    # Added in UTC: a wall-clock sum would be an hour off across a change of summer time.
-    return start, (start.astimezone(_UTC) + length).astimezone(start.tzinfo)
+    # Whole minutes of the length from the start's minute, so 40 seconds is no minute however
+    # it straddles the clock, and a length is never measured differently at different times.
+    start_utc = start_utc.replace(second=0, microsecond=0)
+    end_utc = start_utc + _MINUTE * (length // _MINUTE)
+    return start_utc.astimezone(start.tzinfo), end_utc.astimezone(start.tzinfo)
 
 
 def measure_work(ticket: Ticket, calendar: BusinessCalendar) -> Work:
     """The ticket's work, split into business, after-hours and holiday minutes."""
     start, end = work_interval(ticket)
     if end is None:
-        return Work(start, start, calendar.split(start, start), measured=False)
+        return Work(start, None, _NO_WORK)
     return Work(start, end, calendar.split(start, end))
 
 

@@ -348,6 +348,8 @@ BROKEN = [
         None,
     ),
     ("broken-unknown-time-zone.yaml", "agreement.unknown-time-zone", 12, 11, "'America/New_Yrok' is not a time zone", "did you mean 'America/New_York'?"),
+    ("broken-holiday-country-lower-case.yaml", "agreement.invalid-value", 13, 12, "'holidays.country' must be a country code in capitals, like US or GB; found 'us'", None),
+    ("broken-subdivision-without-country.yaml", "agreement.missing-key", 13, 3, "'holidays.subdivision' needs 'holidays.country' beside it", None),
     ("broken-negative-minimum.yaml", "agreement.invalid-value", 10, 12, "'rates.minimum' must be a duration like 4h, 90m or 1h30m; found '-30m'", None),
 ]
 

@@ -69,3 +69,11 @@ def test_numbers_and_percentages_must_be_finite(text: str) -> None:
 def test_a_duration_without_unit_or_out_of_range_is_a_value_error(raw: object) -> None:
     with pytest.raises(values.ValueFormatError):
         values.parse_duration(raw)
+
+
+@pytest.mark.parametrize(
+    ("currency", "amount", "shown"),
+    [("USD", "27.2", "$27.20"), ("CLP", "27225.4", "27,225 CLP"), ("TND", "1.2344", "1.234 TND"), ("JPY", "991", "991 JPY")],
+)
+def test_money_is_shown_in_the_currencys_minor_unit(currency: str, amount: str, shown: str) -> None:
+    assert values.format_money(Decimal(amount), currency) == shown

@@ -154,7 +154,11 @@ def _holidays(section: object, document: Mapping, source_map: SourceMap, problem
     own = _own_days(section.get("dates", ()), source_map, problems)
     if len(problems) > count_before:
         return None
-    return Holidays(country, subdivision, MappingProxyType(own), frozenset(not_observed))
+    try:
+        return Holidays(country, subdivision, MappingProxyType(own), frozenset(not_observed))
+    except ValueError as error:  # what the checks above missed still gets a position
+        problems.append(Diagnostic("agreement.unknown-holidays", str(error), source_map.span_of(("holidays",))))
+        return None
 
 
 def _own_days(entries: object, source_map: SourceMap, problems: list[Diagnostic]) -> dict[dt.date, str]:

@@ -79,6 +79,7 @@ _EXPECTED_BY_DEFINITION = {
     "name": "a name of lower-case letters, digits and underscores",
     "slug": "lower-case letters, digits and dashes, like harbor-vale",
     "currency_code": "a three-letter currency code in capitals, like USD",
+    "country_code": "a country code in capitals, like US or GB",
     "scalar": "text, a number or true/false",
     "name_list": "a list of names",
     "money_by_device_class": "a mapping from device class to an amount of money",
@@ -189,6 +190,13 @@ def _translate(error: ValidationError, source_map: SourceMap, rejected: set[Json
                     message = f"'{dotted(path)}' lists {_shown(item)} more than once"
                     yield Diagnostic("agreement.invalid-value", message, source_map.span_of(path + (index,)))
                     break
+        case "dependentRequired":
+            rejected.add(path)
+            for key, needed in error.validator_value.items():
+                if key in instance:
+                    for missing in (name for name in needed if name not in instance):
+                        message = f"'{dotted(path + (key,))}' needs '{dotted(path + (missing,))}' beside it"
+                        yield Diagnostic("agreement.missing-key", message, source_map.span_of(path + (key,), key=True))
         case "minItems" | "minLength" | "minProperties":
             rejected.add(path)
             yield Diagnostic("agreement.invalid-value", f"{_subject(path)} must not be empty", source_map.span_of(path))

@@ -73,12 +73,13 @@ class History:
                 return None
             candidates = self._by_key[same].get(value.casefold(), [])
         start = work_start(ticket)
+        instant = start.timestamp()  # not the wall clock, which repeats an hour in autumn
         inside = self._window(start, window)
         return sum(
             1
             for earlier in candidates
             if earlier.ticket.id != ticket.id
-            and earlier.start <= start
+            and earlier.start.timestamp() <= instant
             and inside(earlier.start)
             and (condition is None or condition(earlier) is True)
         )
@@ -92,5 +93,5 @@ class History:
             return lambda moment: contract_year(moment.date(), self.term_start) == year
         if kind == "calendar_month":
             return lambda moment: (moment.year, moment.month) == (start.year, start.month)
-        since = start - dt.timedelta(days=days or 0)
-        return lambda moment: moment >= since
+        since = start.timestamp() - (days or 0) * 86400
+        return lambda moment: moment.timestamp() >= since

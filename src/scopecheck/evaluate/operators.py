@@ -42,6 +42,10 @@ def _elapsed(later: dt.datetime, earlier: dt.datetime) -> dt.timedelta:
     return later.astimezone(_UTC) - earlier.astimezone(_UTC)
 
 
+def _instant(moment: object) -> object:
+    return moment.astimezone(_UTC) if isinstance(moment, dt.datetime) and moment.tzinfo is not None else moment
+
+
 def _shift(moment: dt.datetime, duration: dt.timedelta) -> dt.datetime:
     if moment.tzinfo is None:
         return moment + duration
@@ -154,6 +158,10 @@ def comparison(symbol: str, left: Type) -> Binary:
             return _text_test(_mentions)
         case _:
             base = _ORDER[symbol]
+            if left.name == "datetime":
+                # Two times of one zone compare by the wall clock, which repeats an hour in autumn.
+                order = base
+                base = lambda first, second: order(_instant(first), _instant(second))  # noqa: E731
 
     def apply(first: object, second: object) -> bool | None:
         if first is None or second is None:

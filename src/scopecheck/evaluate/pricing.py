@@ -71,7 +71,8 @@ def price(
 
     def labour_line(kind: str, rule_id: str | None, line_minutes: int, multiplier: Decimal, charged: Decimal,
                     added: int = 0) -> ChargeLine:
-        amount = Decimal(line_minutes) / _SIXTY * rate * charged * (_ONE - discount)
+        # Divided last, so the product is exact and a true half cent rounds up.
+        amount = Decimal(line_minutes) * rate * charged * (_ONE - discount) / _SIXTY
         return ChargeLine(kind, rule_id, _round(amount, quantum), line_minutes, rate, multiplier, discount, added_minutes=added)
 
     lines: list[ChargeLine] = []
@@ -147,15 +148,17 @@ class Period:
         try:
             if re.fullmatch(r"\d{4}", text):
                 return cls(dt.date(int(text), 1, 1), dt.date(int(text), 12, 31))
-            if match := re.fullmatch(r"(\d{4})-(\d{1,2})", text):
+            if match := re.fullmatch(r"(\d{4})-(\d{2})", text):
                 year, month = int(match[1]), int(match[2])
                 first = dt.date(year, month, 1)
-                following = dt.date(year + month // 12, month % 12 + 1, 1)
-                return cls(first, following - dt.timedelta(days=1))
-            day = dt.date.fromisoformat(text)
-            return cls(day, day)
+                last = dt.date(year, 12, 31) if month == 12 else dt.date(year, month + 1, 1) - dt.timedelta(days=1)
+                return cls(first, last)
+            if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+                day = dt.date.fromisoformat(text)
+                return cls(day, day)
         except ValueError:
-            raise ValueError(f"'{text}' is not a period; write a month like 2026-11, a year like 2026, or a day like 2026-11-02") from None
+            pass
+        raise ValueError(f"'{text}' is not a period; write a month like 2026-11, a year like 2026, or a day like 2026-11-02")
 
     def __contains__(self, moment: dt.datetime) -> bool:
         return self.first <= moment.date() <= self.last
@@ -170,10 +173,14 @@ class Period:
         return f"{self.first.isoformat()} to {self.last.isoformat()}"
 
 
+# Project labour is priced as an estimate for the quote, which is invoiced on its own terms.
+QUOTED_KINDS = ("project",)
+
+
 @dataclass(frozen=True, slots=True)
 class Totals:
     """What a batch of decisions comes to: tickets by outcome, minutes and amounts by kind of
-    line (``LINE_KINDS``), and the total to invoice."""
+    line (``LINE_KINDS``), and the total to invoice, which leaves out quoted project labour."""
 
     tickets: Mapping[str, int]
     minutes: Mapping[str, int]
@@ -181,7 +188,7 @@ class Totals:
 
     @property
     def total(self) -> Decimal:
-        return sum(self.amounts.values(), Decimal(0))
+        return sum((amount for kind, amount in self.amounts.items() if kind not in QUOTED_KINDS), Decimal(0))
 
 
 def totals_of(decisions: Iterable[Decision]) -> Totals:

@@ -37,6 +37,10 @@ from scopecheck.work import Work, WorkOfLastTicket, work_interval
 _UTC = dt.timezone.utc
 
 
+def _when(moment: dt.datetime) -> str:
+    return moment.isoformat(sep=" ", timespec="minutes")
+
+
 @dataclass(frozen=True)
 class Program:
     agreement: Agreement
@@ -62,31 +66,30 @@ class Program:
     def version(self) -> str:
         return self.checked.version
 
-    def localize(self, ticket: Ticket) -> Ticket:
-        """Read times without an offset in the agreement's zone, and times with one in it too,
-        so every time a rule sees is local to the client."""
-        changes = {}
-        for name in ("opened_at", "started_at", "ended_at"):
-            moment = getattr(ticket, name)
-            if moment is not None:
-                changes[name] = moment.replace(tzinfo=self.zone) if moment.tzinfo is None else moment.astimezone(self.zone)
-        return ticket._replace(**changes)
-
-    def problem_with(self, ticket: Ticket) -> Diagnostic | None:
-        """What makes a localized ticket impossible to decide: only work that ends before it
-        starts, which the reader cannot see when one time has an offset and the other not."""
-        start, end = work_interval(ticket)
-        if end is not None and end.astimezone(_UTC) < start.astimezone(_UTC):
-            begun = "started_at" if ticket.started_at is not None else "opened_at"
-            return Diagnostic(
-                "ticket.invalid-value",
-                f"ticket '{ticket.id}': ended_at: {end.isoformat(sep=' ', timespec='minutes')} is before "
-                f"{begun} {start.isoformat(sep=' ', timespec='minutes')} (both in {self.agreement.timezone})",
-            )
-        return None
+    def prepare(self, ticket: Ticket) -> Ticket | Diagnostic:
+        """The ticket with every time local to the client (a time without an offset is read in
+        the agreement's zone, one with an offset converted to it), or the problem that makes it
+        impossible to decide: work ending before it starts, which the reader cannot see when one
+        time has an offset and the other not, or times beyond what a calendar can hold."""
+        local = self.agreement.calendar.local
+        try:
+            changes = {name: local(moment) for name in ("opened_at", "started_at", "ended_at") if (moment := getattr(ticket, name)) is not None}
+            prepared = ticket._replace(**changes)
+            start, end = work_interval(prepared)
+            if end is not None and end.astimezone(_UTC) < start.astimezone(_UTC):
+                begun = "started_at" if prepared.started_at is not None else "opened_at"
+                return Diagnostic(
+                    "ticket.invalid-value",
+                    f"ticket '{ticket.id}': ended_at: {_when(prepared.ended_at)} is before {begun} {_when(start)} "
+                    f"(both in {self.agreement.timezone})",
+                )
+            self.work_of(prepared)
+        except OverflowError:
+            return Diagnostic("ticket.invalid-value", f"ticket '{ticket.id}': its times run beyond the year 9999")
+        return prepared
 
     def decide(self, ticket: Ticket, history: History | None = None) -> Decision:
-        """Decide one ticket (already localized) against the rules and what came before."""
+        """Decide one prepared ticket against the rules and what came before."""
         fired: list[tuple[CompiledRule, FiredRule]] = []
         unknown: list[CompiledRule] = []
         undecided: list[UndecidedRule] = []
@@ -144,11 +147,12 @@ class Program:
         return out
 
     def decide_batch(self, tickets: Iterable[Ticket], history: History | None = None) -> list[Decision]:
-        """Decide tickets in the order work started; return decisions in arrival order."""
-        localized = [self.localize(ticket) for ticket in tickets]
+        """Decide prepared tickets in the order work started; return decisions in arrival order."""
+        localized = list(tickets)
         if history is None:
             history = History(self.term_start)
-        order = sorted(range(len(localized)), key=lambda index: work_start(localized[index]))
+        # By the instant, not the wall clock, which repeats an hour when the clocks go back.
+        order = sorted(range(len(localized)), key=lambda index: work_start(localized[index]).timestamp())
         decisions: list[Decision | None] = [None] * len(localized)
         for index in order:
             decision = self.decide(localized[index], history)
