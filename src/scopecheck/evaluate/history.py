@@ -25,6 +25,10 @@ class Earlier:
     start: dt.datetime
     outcome: str
     rule: str | None
+    instant: float = 0.0  # ``start`` as a POSIX timestamp: compared without the wall clock
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "instant", self.start.timestamp())
 
 
 def work_start(ticket: Ticket) -> dt.datetime:
@@ -79,19 +83,19 @@ class History:
             1
             for earlier in candidates
             if earlier.ticket.id != ticket.id
-            and earlier.start.timestamp() <= instant
-            and inside(earlier.start)
+            and earlier.instant <= instant
+            and inside(earlier)
             and (condition is None or condition(earlier) is True)
         )
 
-    def _window(self, start: dt.datetime, window: tuple[str, int | None] | None) -> Callable[[dt.datetime], bool]:
+    def _window(self, start: dt.datetime, window: tuple[str, int | None] | None) -> Callable[[Earlier], bool]:
         if window is None:
-            return lambda moment: True
+            return lambda earlier: True
         kind, days = window
         if kind == "contract_year":
             year = contract_year(start.date(), self.term_start)
-            return lambda moment: contract_year(moment.date(), self.term_start) == year
+            return lambda earlier: contract_year(earlier.start.date(), self.term_start) == year
         if kind == "calendar_month":
-            return lambda moment: (moment.year, moment.month) == (start.year, start.month)
+            return lambda earlier: (earlier.start.year, earlier.start.month) == (start.year, start.month)
         since = start.timestamp() - (days or 0) * 86400
-        return lambda moment: moment.timestamp() >= since
+        return lambda earlier: earlier.instant >= since

@@ -35,6 +35,8 @@ from scopecheck.tickets.model import Ticket
 from scopecheck.work import Work, WorkOfLastTicket, work_interval
 
 _UTC = dt.timezone.utc
+_FIRST_DAY = dt.datetime(1, 1, 2, tzinfo=_UTC)
+_LAST_DAY = dt.datetime(9999, 12, 30, tzinfo=_UTC)
 
 
 def _when(moment: dt.datetime) -> str:
@@ -76,17 +78,23 @@ class Program:
             changes = {name: local(moment) for name in ("opened_at", "started_at", "ended_at") if (moment := getattr(ticket, name)) is not None}
             prepared = ticket._replace(**changes)
             start, end = work_interval(prepared)
-            if end is not None and end.astimezone(_UTC) < start.astimezone(_UTC):
-                begun = "started_at" if prepared.started_at is not None else "opened_at"
-                return Diagnostic(
-                    "ticket.invalid-value",
-                    f"ticket '{ticket.id}': ended_at: {_when(prepared.ended_at)} is before {begun} {_when(start)} "
-                    f"(both in {self.agreement.timezone})",
-                )
-            self.work_of(prepared)
         except OverflowError:
-            return Diagnostic("ticket.invalid-value", f"ticket '{ticket.id}': its times run beyond the year 9999")
+            return self._out_of_range(ticket)
+        if end is not None and end.astimezone(_UTC) < start.astimezone(_UTC):
+            begun = "started_at" if prepared.started_at is not None else "opened_at"
+            return Diagnostic(
+                "ticket.invalid-value",
+                f"ticket '{ticket.id}': ended_at: {_when(prepared.ended_at)} is before {begun} {_when(start)} "
+                f"(both in {self.agreement.timezone})",
+            )
+        # The calendar works a day at a time in local time, which needs a day either side.
+        if not (_FIRST_DAY <= start.astimezone(_UTC) and (end or start).astimezone(_UTC) <= _LAST_DAY):
+            return self._out_of_range(ticket)
         return prepared
+
+    @staticmethod
+    def _out_of_range(ticket: Ticket) -> Diagnostic:
+        return Diagnostic("ticket.invalid-value", f"ticket '{ticket.id}': its times run beyond the years 1 to 9999")
 
     def decide(self, ticket: Ticket, history: History | None = None) -> Decision:
         """Decide one prepared ticket against the rules and what came before."""
