@@ -1,6 +1,6 @@
 """A ticket's work in time: when it ran and how it splits across business hours.
 
-In: a ticket whose times are local to the agreement's zone (``Program.localize``) and the
+In: a ticket whose times are local to the agreement's zone (``Program.prepare``) and the
 agreement's ``BusinessCalendar``. Out: a ``Work`` value, which rules read as ``work.<field>``
 and pricing turns into charge lines.
 

@@ -156,14 +156,14 @@ class Program:
 
     def decide_batch(self, tickets: Iterable[Ticket], history: History | None = None) -> list[Decision]:
         """Decide prepared tickets in the order work started; return decisions in arrival order."""
-        localized = list(tickets)
+        prepared = list(tickets)
         if history is None:
             history = History(self.term_start)
         # By the instant, not the wall clock, which repeats an hour when the clocks go back.
-        order = sorted(range(len(localized)), key=lambda index: work_start(localized[index]).timestamp())
-        decisions: list[Decision | None] = [None] * len(localized)
+        order = sorted(range(len(prepared)), key=lambda index: work_start(prepared[index]).timestamp())
+        decisions: list[Decision | None] = [None] * len(prepared)
         for index in order:
-            decision = self.decide(localized[index], history)
+            decision = self.decide(prepared[index], history)
             decisions[index] = decision
             rule = decision.deciding_rule.rule_id if decision.deciding_rule else None
             history.add(Earlier(decision.ticket, work_start(decision.ticket), decision.outcome, rule))
