@@ -34,7 +34,12 @@ _HOW_TO_WRITE = "write it like 08:00-18:00"
 
 
 class HoursFormatError(ValueError):
-    """Business hours that cannot be read; the message is plain lower-case words."""
+    """Business hours that cannot be read; the message is plain lower-case words, and
+    ``weekday`` (0 = Monday) is the day at fault when there is one."""
+
+    def __init__(self, message: str, weekday: int | None = None):
+        super().__init__(message)
+        self.weekday = weekday
 
 
 # ---------------------------------------------------------------------------- business hours
@@ -134,7 +139,8 @@ class BusinessHours:
                 if merged and start < merged[-1][1]:
                     raise HoursFormatError(
                         f"the spans {_span_text(merged[-1])} and {_span_text((start, end))} "
-                        f"overlap on {_WEEKDAY_FULL_NAMES[weekday]}"
+                        f"overlap on {_WEEKDAY_FULL_NAMES[weekday]}",
+                        weekday,
                     )
                 if merged and start == merged[-1][1]:
                     merged[-1] = (merged[-1][0], end)

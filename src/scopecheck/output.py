@@ -18,8 +18,8 @@ from collections.abc import Iterable
 from decimal import Decimal
 
 from scopecheck.evaluate.decision import OUTCOME_WORDS, ChargeLine, Decision
-from scopecheck.evaluate.pricing import Period, Totals, minor_unit, totals_of
-from scopecheck.values import format_duration, format_money, format_percent
+from scopecheck.evaluate.pricing import Period, Totals, totals_of
+from scopecheck.values import format_duration, format_money, format_percent, minor_unit
 from scopecheck.work import Work
 
 FORMATS = ("table", "json", "jsonl", "csv")

@@ -171,11 +171,15 @@ def parse_money(text: str | int | Decimal) -> Money:
     return Money(Decimal(match[2].replace(",", "")), currency)
 
 
+def minor_unit(currency: str) -> Decimal:
+    """The smallest amount the currency is invoiced in: 0.01 for USD, 1 for JPY."""
+    return Decimal(1).scaleb(-MINOR_UNITS.get(currency, 2))
+
+
 def format_money(amount: Decimal, currency: str) -> str:
     """``$1,500.00`` for currencies with a symbol, ``1,500.00 CHF`` otherwise."""
     places = MINOR_UNITS.get(currency, 2)
-    quantum = Decimal(1).scaleb(-places)
-    text = f"{abs(amount.quantize(quantum)):,.{places}f}"
+    text = f"{abs(amount.quantize(minor_unit(currency))):,.{places}f}"
     sign = "-" if amount < 0 else ""
     symbol = _SYMBOL_OF.get(currency)
     return f"{sign}{symbol}{text}" if symbol else f"{sign}{text} {currency}"

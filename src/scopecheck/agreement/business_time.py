@@ -95,18 +95,10 @@ def _business_hours(section: object, source_map: SourceMap, problems: list[Diagn
         return None
     try:
         return BusinessHours.from_spans(by_day)
-    except HoursFormatError:
-        pass
-    # Overlaps are found per day; say which key wrote the day that overlaps.
-    for day, spans in by_day.items():
-        try:
-            BusinessHours.from_spans({day: spans})
-        except HoursFormatError as error:
-            key = written_by[day]
-            problems.append(Diagnostic("agreement.invalid-hours", f"'business_hours.{key}': {error}",
-                                       source_map.span_of(("business_hours", key))))
-            return None
-    return None
+    except HoursFormatError as error:  # spans of one day that overlap, told at the key that wrote it
+        path = ("business_hours", written_by[error.weekday]) if error.weekday in written_by else ("business_hours",)
+        problems.append(Diagnostic("agreement.invalid-hours", f"'{dotted(path)}': {error}", source_map.span_of(path)))
+        return None
 
 
 def _spans(value: object, path: JsonPath, source_map: SourceMap, problems: list[Diagnostic]) -> list[tuple[int, int]]:

@@ -42,17 +42,12 @@ from scopecheck.evaluate.decision import (
     MaterialsCharge,
     PremiumCharge,
 )
-from scopecheck.values import MINOR_UNITS
+from scopecheck.values import minor_unit
 from scopecheck.work import Work
 
 _ONE = Decimal(1)
 _SIXTY = Decimal(60)
 _LABOUR_KIND = {"billable": "labour", "project": "project"}
-
-
-def minor_unit(currency: str) -> Decimal:
-    """The smallest amount the currency is invoiced in: 0.01 for USD, 1 for JPY."""
-    return _ONE.scaleb(-MINOR_UNITS.get(currency, 2))
 
 
 def price(

@@ -49,7 +49,6 @@ class Program:
     checked: CheckedRuleSet
     params: dict[str, object]
     rules: tuple[CompiledRule, ...]
-    zone: dt.tzinfo
     work_of: Callable[[Ticket], Work]
 
     @classmethod
@@ -62,7 +61,7 @@ class Program:
         rules = tuple(compiler.rule(rule, order) for order, rule in enumerate(checked.rules))
         if compiler.problems:
             raise DiagnosticError(compiler.problems)
-        return cls(agreement, checked, params, rules, agreement.calendar.zone, work_of)
+        return cls(agreement, checked, params, rules, work_of)
 
     @property
     def version(self) -> str:
