@@ -20,3 +20,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 @pytest.fixture
 def update_golden(request: pytest.FixtureRequest) -> bool:
     return bool(request.config.getoption("--update-golden"))
+
+
+@pytest.fixture(autouse=True)
+def ledger_in_test_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Every test records into a ledger of its own, never into the user's."""
+    path = tmp_path / "ledger.sqlite3"
+    monkeypatch.setenv("SCOPECHECK_LEDGER", str(path))
+    return path

@@ -36,6 +36,14 @@ def main() -> None:
     """
 
 
+def _ledger_option(command):
+    return click.option(
+        "--ledger", "ledger_path", metavar="PATH", type=click.Path(dir_okay=False),
+        help="The ledger file. Default: $SCOPECHECK_LEDGER, else scopecheck/ledger.sqlite3 in your data folder "
+             "(~/.local/share on Linux; docs/ledger.md).",
+    )(command)
+
+
 @main.command()
 @click.argument("agreement", type=click.Path(dir_okay=False))
 @click.argument("tickets", nargs=-1, type=click.Path(exists=True, dir_okay=False, allow_dash=True))
@@ -52,17 +60,24 @@ def main() -> None:
               help="Show only tickets whose work starts in this month (2026-11), year (2026) or day (2026-11-02), with their totals.")
 @click.option("--from", "first_day", metavar="DATE", help="Show only tickets whose work starts on or after this date (2026-11-01).")
 @click.option("--to", "last_day", metavar="DATE", help="Show only tickets whose work starts on or before this date (2026-11-30).")
+@_ledger_option
+@click.option("--dry-run", is_flag=True, help="Decide with the ledger's history, but record nothing.")
+@click.option("--no-ledger", is_flag=True, help="Neither read nor write the ledger: the tickets given are the only history.")
 def classify(agreement: str, tickets: tuple[str, ...], output_format: str | None, mapping: str | None, input_format: str | None,
-             period_text: str | None, first_day: str | None, last_day: str | None) -> None:
+             period_text: str | None, first_day: str | None, last_day: str | None, ledger_path: str | None, dry_run: bool,
+             no_ledger: bool) -> None:
     """Classify tickets as in plan, billable, project or review, and say why.
 
     AGREEMENT is a client's agreement file; TICKETS are JSON, JSON Lines, CSV or YAML files,
     or - for standard input (the default when input is piped). Every ticket is priced under the
     agreement; the table and JSON end with the totals.
 
+    Every decision is recorded in the ledger (docs/ledger.md), and the ledger's earlier
+    entries are the history that allowances such as moves per year count; classifying a ticket
+    again updates its entry. --dry-run records nothing; --no-ledger does not read it either.
+
     With --period (or --from and --to) only the tickets whose work starts in the period are
-    shown and totalled; earlier tickets are still read, so allowances such as moves per year
-    count them.
+    shown and totalled; earlier tickets are still read, so allowances count them.
 
     \b
     Examples:
@@ -110,7 +125,8 @@ def classify(agreement: str, tickets: tuple[str, ...], output_format: str | None
             _report([prepared], sources)
         else:
             decidable.append(prepared)
-    decisions = program.decide_batch(decidable)
+    recorded = _decide_with_ledger(program, decidable, ledger_path, dry_run, use_ledger=not no_ledger)
+    decisions = list(recorded.decisions)
     if period is not None:
         decisions = [decision for decision in decisions if decision.work.start in period]
     chosen = output_format or ("table" if sys.stdout.isatty() else "jsonl")
@@ -127,6 +143,52 @@ def classify(agreement: str, tickets: tuple[str, ...], output_format: str | None
     else:
         output.write_csv(decisions, program.version, out, currency)
     sys.exit(EXIT_SOME_INVALID if invalid else EXIT_OK)
+
+
+def _decide_with_ledger(program, tickets: list, ledger_path: str | None, dry_run: bool, use_ledger: bool = True):
+    """Decide the batch against the ledger (``None``: without one) and record it unless this
+    is a dry run; say on standard error what changed in the ledger."""
+    from scopecheck.ledger import LedgerError, open_ledger
+    from scopecheck.ledger.recording import decide_and_record
+
+    if not use_ledger:
+        return decide_and_record(program, tickets, None)
+    try:
+        ledger = open_ledger(ledger_path, writable=not dry_run)
+        if ledger is None:
+            recorded = decide_and_record(program, tickets, None)
+        else:
+            try:
+                with ledger.session() as session:
+                    recorded = decide_and_record(program, tickets, session)
+            finally:
+                ledger.close()
+    except LedgerError as error:
+        click.echo(f"error: {error}", err=True)
+        sys.exit(EXIT_UNUSABLE)
+    for ticket_id in dict.fromkeys(recorded.repeated_ids):
+        click.echo(f"warning: ticket '{ticket_id}' is given more than once; its last version is the one decided", err=True)
+    where = ledger.path if ledger is not None else "the ledger"
+    counts = f"{recorded.added} new, {recorded.changed} changed, {recorded.unchanged} unchanged"
+    if recorded.written:
+        click.echo(f"ledger {where}: {counts}", err=True)
+    else:
+        click.echo(f"dry run, nothing recorded in {where} (it would record {counts})", err=True)
+    shown = 10
+    for before, after, why in recorded.redecided[:shown]:
+        was, now = _entry_words(before), _entry_words(after)
+        change = f"{was} -> {now}" if was != now else f"{now}, its reason restated"
+        click.echo(f"  {before.ticket_id}: {change} ({why})", err=True)
+    if len(recorded.redecided) > shown:
+        click.echo(f"  and {len(recorded.redecided) - shown} more entries decided again", err=True)
+    return recorded
+
+
+def _entry_words(entry) -> str:
+    from scopecheck.evaluate.decision import OUTCOME_WORDS
+    from scopecheck.values import format_money
+
+    return f"{OUTCOME_WORDS[entry.outcome]} by {entry.deciding_rule or 'no rule'}, {format_money(entry.total, entry.currency)}"
 
 
 def _period(text: str | None, first: str | None, last: str | None):
@@ -147,6 +209,87 @@ def _period(text: str | None, first: str | None, last: str | None):
     if end < start:
         raise click.UsageError(f"--to {last} is before --from {first}")
     return Period(start, end)
+
+
+@main.command()
+@click.argument("agreement", type=click.Path(dir_okay=False))
+@_ledger_option
+@click.option("--requester", help="Only entries for this requester (any case).")
+@click.option("--device", help="Only entries for this device.")
+@click.option("--rule", "rule_id", metavar="RULE", help="Only entries this rule decided.")
+@click.option("--outcome", type=click.Choice(["in_plan", "billable", "project", "review"]), help="Only entries with this outcome.")
+@click.option("--ticket", "ticket_id", metavar="ID", help="Only this ticket, with every earlier version of its decision.")
+@click.option("--period", "period_text", metavar="PERIOD", help="Only entries whose work starts in this month (2026-11), year or day.")
+@click.option("--from", "first_day", metavar="DATE", help="Only entries whose work starts on or after this date.")
+@click.option("--to", "last_day", metavar="DATE", help="Only entries whose work starts on or before this date.")
+@click.option("--format", "output_format", type=click.Choice(["table", "csv", "json", "jsonl"]),
+              help="Output format. Default: a table on a terminal, CSV when piped.")
+def history(agreement: str, ledger_path: str | None, requester: str | None, device: str | None, rule_id: str | None,
+            outcome: str | None, ticket_id: str | None, period_text: str | None, first_day: str | None, last_day: str | None,
+            output_format: str | None) -> None:
+    """List the ledger's entries for a client, and export them.
+
+    AGREEMENT names the client. Each entry is a ticket's current decision: its outcome, the
+    deciding rule, the total, prepaid hours drawn, the versions of the rules and agreement that
+    decided it, and when. An entry decided more than once keeps its earlier versions and why
+    each was replaced (the table lists them under the entry; JSON as earlier_versions).
+
+    \b
+    Examples:
+      scopecheck history examples/harbor-vale/agreement.yaml --requester j.alvarez@harborvale.example
+      scopecheck history examples/harbor-vale/agreement.yaml --rule extra_move --period 2026
+      scopecheck history examples/harbor-vale/agreement.yaml --format csv > harbor-vale-2026.csv
+    """
+    from scopecheck.ledger import LedgerError, open_ledger
+    from scopecheck.ledger import report
+    from scopecheck.ledger.records import client_key
+    from scopecheck.ledger.sqlite import Filters
+
+    period = _period(period_text, first_day, last_day)
+    loaded_agreement = _agreement_only(agreement)
+    client = client_key(loaded_agreement)
+    filters = Filters(requester, device, rule_id, outcome, ticket_id,
+                      period.first if period else None, period.last if period else None)
+    try:
+        ledger = open_ledger(ledger_path, writable=False)
+        if ledger is None:
+            entries, revisions = [], {}
+        else:
+            try:
+                with ledger.session() as session:
+                    entries = session.entries(client, filters)
+                    revisions = session.revisions(client, ticket_id)
+            finally:
+                ledger.close()
+    except LedgerError as error:
+        click.echo(f"error: {error}", err=True)
+        sys.exit(EXIT_UNUSABLE)
+    chosen = output_format or ("table" if sys.stdout.isatty() else "csv")
+    if chosen == "csv":
+        report.write_entries_csv(entries, sys.stdout)
+    elif chosen == "json":
+        report.write_entries_json(entries, revisions, sys.stdout)
+    elif chosen == "jsonl":
+        report.write_entries_jsonl(entries, revisions, sys.stdout)
+    elif entries:
+        report.write_entries_table(entries, revisions, sys.stdout)
+        changed = sum(1 for entry in entries if entry.revision > 1)
+        click.echo(f"{len(entries)} entr{'ies' if len(entries) != 1 else 'y'} for '{client}'"
+                   + (f", {changed} decided more than once" if changed else ""))
+    else:
+        click.echo(f"no entries for '{client}' match" if filters != Filters() else f"no entries for '{client}' yet")
+
+
+def _agreement_only(path: str):
+    """The agreement at ``path``, or exit 2 with its problems."""
+    from scopecheck.agreement.load import load_agreement
+
+    sources = SourceLines()
+    try:
+        return load_agreement(path)
+    except DiagnosticError as error:
+        _report(error.diagnostics, sources)
+        sys.exit(EXIT_UNUSABLE)
 
 
 @main.command()

@@ -15,9 +15,10 @@ import shutil
 import textwrap
 from collections import Counter
 from collections.abc import Iterable
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from scopecheck.evaluate.decision import OUTCOME_WORDS, ChargeLine, Decision
+from scopecheck.evaluate.prepaid import FORECAST_DAYS, PREPAID_RULE_ID, Balance, BlockBalance
 from scopecheck.evaluate.pricing import Period, Totals, totals_of
 from scopecheck.values import format_duration, format_money, format_percent, minor_unit
 from scopecheck.work import Work
@@ -27,6 +28,7 @@ FORMATS = ("table", "json", "jsonl", "csv")
 
 _LINE_WORDS = {
     "covered": "covered",
+    "prepaid": "prepaid",
     "labour": "labour",
     "project": "project labour",
     "review": "labour awaiting review",
@@ -46,6 +48,8 @@ def describe_line(line: ChargeLine, currency: str) -> str:
             return f"fee {money(line.amount)}{rule}"
         case "covered" | "review":
             return f"{_LINE_WORDS[line.kind]} {_hours(line.minutes)}{rule}"
+        case "prepaid":
+            return f"prepaid {_hours(line.minutes)} from block {line.block}{rule}"
     if line.kind == "premium":
         extra = _number(line.multiplier - 1)
         text = f"premium {_hours(line.minutes)} at {_number(line.multiplier)}x, the extra {extra} x {money(line.rate)}/h"
@@ -65,10 +69,12 @@ def _hours(minutes: int) -> str:
     return format_duration(dt.timedelta(minutes=minutes)) if minutes else "0m"
 
 
-def _line_record(line: ChargeLine, currency: str) -> dict:
+def line_record(line: ChargeLine, currency: str) -> dict:
     record: dict[str, object] = {"kind": line.kind, "rule": line.rule_id, "amount": _money(line.amount, currency)}
-    if line.kind in ("covered", "labour", "project", "review", "premium"):
+    if line.kind in ("covered", "prepaid", "labour", "project", "review", "premium"):
         record["minutes"] = line.minutes
+    if line.kind == "prepaid":
+        record["block"] = line.block
     if line.kind in ("labour", "project", "premium"):
         record.update(rate=_money(line.rate, currency), multiplier=_number(line.multiplier), discount=_number(line.discount),
                       added_minutes=line.added_minutes)
@@ -112,7 +118,7 @@ def decision_record(decision: Decision, rules_version: str, currency: str) -> di
         ],
         "unchecked": [{"rule": u.rule_id, "missing": list(u.missing)} for u in decision.undecided],
         "work": _work_record(decision.work),
-        "charges": [_line_record(line, currency) for line in decision.bill.lines],
+        "charges": [line_record(line, currency) for line in decision.bill.lines],
         "total": _money(decision.bill.total, currency),
         "rules_version": rules_version,
     }
@@ -183,6 +189,10 @@ def write_table(decisions: list[Decision], out: io.TextIOBase, currency: str, wi
     for decision in decisions:
         rule = decision.deciding_rule.rule_id if decision.deciding_rule else "-"
         lines = textwrap.wrap(decision.reason, reason_width) or [""]
+        for fired in decision.fired:
+            # How prepaid hours split in-plan work from what is billed, when no rule says so.
+            if fired.rule_id == PREPAID_RULE_ID and fired is not decision.deciding_rule:
+                lines.extend(textwrap.wrap(fired.reason, reason_width))
         for line in decision.bill.lines:
             lines.extend(textwrap.wrap("+ " + describe_line(line, currency), reason_width, subsequent_indent="  "))
         for missing, rule_ids in _unchecked_by_field(decision).items():
@@ -215,6 +225,7 @@ def summary_line(decisions: list[Decision], invalid: int) -> str:
 
 _TOTAL_WORDS = {
     "covered": "covered labour",
+    "prepaid": "prepaid hours drawn",
     "labour": "billable labour",
     "project": "project labour (quoted)",
     "review": "awaiting review",
@@ -237,3 +248,127 @@ def write_totals(totals: Totals, out: io.TextIOBase, currency: str, period: Peri
     out.write(f"\n{heading}\n")
     for label, hours, amount in rows:
         out.write(f"  {label:<{label_width}}  {hours:>8}  {amount:>{amount_width}}\n")
+
+
+# --- prepaid hours: the balance report -------------------------------------------------------
+
+
+def _value(amount: Decimal, currency: str) -> Decimal:
+    """A block's value left, rounded once, half up, like every amount on an invoice."""
+    return amount.quantize(minor_unit(currency), rounding=ROUND_HALF_UP)
+
+
+def _usable_value(balance: Balance, currency: str) -> Decimal:
+    """The total of the usable blocks' values, each rounded first, so the column adds up."""
+    return sum((_value(block.value_left, currency) for block in balance.blocks if block.usable), Decimal(0))
+
+
+def _status(block: BlockBalance, as_of: dt.date) -> str:
+    if block.expired:
+        return "expired"
+    if block.purchased > as_of:
+        return "not bought yet"
+    return "used up" if not block.left else ""
+
+
+def balance_record(balance: Balance, currency: str) -> dict:
+    """The one machine-readable shape of a prepaid balance (``scopecheck balance`` as JSON)."""
+    forecast = balance.forecast
+    return {
+        "as_of": balance.as_of.isoformat(),
+        "blocks": [
+            {
+                "id": block.id,
+                "purchased": block.purchased.isoformat(),
+                "expires": block.expires.isoformat() if block.expires else None,
+                "expired": block.expired,
+                "usable": block.usable,
+                "bought_minutes": block.bought,
+                "used_minutes": block.used,
+                "left_minutes": block.left,
+                "price": _money(block.price, currency),
+                "value_left": _money(_value(block.value_left, currency), currency),
+            }
+            for block in balance.blocks
+        ],
+        "usable": {
+            "bought_minutes": balance.bought,
+            "used_minutes": balance.used,
+            "left_minutes": balance.left,
+            "value_left": _money(_usable_value(balance, currency), currency),
+        },
+        "forecast": {
+            "days": forecast.days,
+            "recent_minutes": forecast.recent_minutes,
+            "minutes_per_day": _number(forecast.per_day.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)),
+            "runs_out": forecast.runs_out.isoformat() if forecast.runs_out else None,
+            "expiring": [
+                {"block": expiry.block_id, "expires": expiry.expires.isoformat(), "unused_minutes": expiry.minutes}
+                for expiry in forecast.expiring
+            ],
+        },
+        "warn_below_minutes": balance.warn_below,
+        "low": balance.low,
+    }
+
+
+def write_balance(balance: Balance, out: io.TextIOBase, currency: str) -> None:
+    """The balance for a person: one line per block, the usable hours in total, when they run
+    out at the recent rate, and a warning when they are low."""
+    headings = ("BLOCK", "PURCHASED", "EXPIRES", "BOUGHT", "USED", "LEFT", "VALUE LEFT", "")
+    rows = [
+        (
+            block.id,
+            block.purchased.isoformat(),
+            block.expires.isoformat() if block.expires else "never",
+            _hours(block.bought),
+            _hours(block.used),
+            _hours(block.left),
+            format_money(_value(block.value_left, currency), currency),
+            _status(block, balance.as_of),
+        )
+        for block in balance.blocks
+    ]
+    total = ("usable", "", "", _hours(balance.bought), _hours(balance.used), _hours(balance.left),
+             format_money(_usable_value(balance, currency), currency), "")
+    widths = [max(len(row[column]) for row in (headings, *rows, total)) for column in range(len(headings))]
+    right = (3, 4, 5, 6)  # hours and money line up on the right
+
+    def line(row: tuple[str, ...]) -> str:
+        cells = [cell.rjust(width) if column in right else cell.ljust(width) for column, (cell, width) in enumerate(zip(row, widths))]
+        return "  ".join(cells).rstrip() + "\n"
+
+    out.write(f"Prepaid hours as of {balance.as_of.isoformat()}\n")
+    out.write(line(headings))
+    for row in rows:
+        out.write(line(row))
+    out.write(line(total))
+    out.write(_forecast_words(balance) + "\n")
+    if balance.low and not balance.left:
+        out.write("warning: no usable prepaid hours are left; in-plan work is billed until the client buys another block\n")
+    elif balance.low:
+        out.write(f"warning: only {_hours(balance.left)} of prepaid hours are left, under the {_hours(balance.warn_below)} "
+                  "the agreement warns at; the client may want to buy another block\n")
+
+
+def _rate_words(per_day: Decimal) -> str:
+    """Minutes a day, or a week when a day's use rounds to few minutes (0.7m a day is 5m a week)."""
+    if per_day >= 10:
+        return f"{_hours(int(per_day.to_integral_value(rounding=ROUND_HALF_UP)))} a day"
+    per_week = int((per_day * 7).to_integral_value(rounding=ROUND_HALF_UP))
+    return f"{_hours(per_week)} a week" if per_week else "under 1m a week"
+
+
+def _forecast_words(balance: Balance) -> str:
+    forecast = balance.forecast
+    if not balance.left:
+        text = "No usable prepaid hours are left."
+    elif not forecast.recent_minutes:
+        span = "the last 90 days" if forecast.days == FORECAST_DAYS else f"the {forecast.days} days since the first block was bought"
+        text = f"Nothing was drawn in {span}, so there is no recent rate of use to say when the {_hours(balance.left)} left run out."
+    else:
+        span = "the last 90 days" if forecast.days == FORECAST_DAYS else f"the {forecast.days} days since the first block was bought"
+        text = f"At the rate of {span} ({_rate_words(forecast.per_day)}), the usable hours run out on {forecast.runs_out.isoformat()}."
+    for expiry in forecast.expiring:
+        text += f" Block {expiry.block_id} expires on {expiry.expires.isoformat()} with {_hours(expiry.minutes)} of it unused at that rate."
+    return text

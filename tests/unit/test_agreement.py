@@ -232,8 +232,10 @@ def test_field_types_for_enums_maps_and_absent_paths(harbor_vale):
 
 def test_field_names_for_suggestions():
     assert agreement_field_names(()) == [
-        "scopecheck", "client", "plan", "currency", "timezone", "business_hours", "holidays", "rates", "premiums", "coverage", "params", "rules",
+        "scopecheck", "client", "plan", "currency", "timezone", "business_hours", "holidays", "rates", "premiums", "coverage", "prepaid", "params",
+        "rules",
     ]
+    assert agreement_field_names(("prepaid",)) == ["warn_below", "blocks"]
     assert agreement_field_names(("client",)) == ["name", "id", "contact"]
     assert agreement_field_names(("rates",)) == ["standard", "roles", "work_types", "contract_discount", "minimum", "increment"]
     assert agreement_field_names(("premiums",)) == ["after_hours", "holiday", "emergency", "waived"]
@@ -284,7 +286,6 @@ BROKEN = [
         "unknown device class 'phone' in 'plan.fees.per_device'",
         "device classes are workstation, laptop, server, network, mobile, tablet, printer, other",
     ),
-    ("broken-planned-section.yaml", "agreement.unknown-key", 12, 1, "'prepaid_blocks' is not supported yet", "this version of scopecheck does not read it; remove it for now"),
     ("broken-fee-missing-for-model.yaml", "agreement.missing-key", 7, 3, "missing key 'flat' in 'plan.fees'", "a flat_rate plan states its monthly fee in 'plan.fees.flat'"),
     # business time and money
     (
@@ -351,6 +352,82 @@ BROKEN = [
     ("broken-holiday-country-lower-case.yaml", "agreement.invalid-value", 13, 12, "'holidays.country' must be a country code in capitals, like US or GB; found 'us'", None),
     ("broken-subdivision-without-country.yaml", "agreement.missing-key", 13, 3, "'holidays.subdivision' needs 'holidays.country' beside it", None),
     ("broken-negative-minimum.yaml", "agreement.invalid-value", 10, 12, "'rates.minimum' must be a duration like 4h, 90m or 1h30m; found '-30m'", None),
+    # prepaid hours
+    (
+        "broken-prepaid-missing-for-block-plan.yaml",
+        "agreement.missing-key",
+        5,
+        10,
+        "missing key 'prepaid'",
+        "a block_hours plan lists the hours bought in advance, for example 'prepaid: {blocks: [{hours: 20, price: $1800, purchased: 2026-01-05}]}'",
+    ),
+    (
+        "broken-prepaid-under-per-user-plan.yaml",
+        "agreement.wrong-model",
+        12,
+        1,
+        "'prepaid' is only for a block_hours plan, and this plan is per_user",
+        HELP_STARTS_WITH("prepaid hours stand in for a plan's cover; under a per_user plan they would draw down hours the fee already pays for"),
+    ),
+    ("broken-prepaid-no-price.yaml", "agreement.missing-key", 13, 7, "'prepaid.blocks[0]' needs 'price' or 'rate'", "add one, for example 'price: $1800' or 'rate: $95'"),
+    (
+        "broken-prepaid-price-and-rate.yaml",
+        "agreement.invalid-value",
+        16,
+        7,
+        "'prepaid.blocks[0]' gives both 'price' and 'rate'; give only one",
+        "keep one of them: two ways of saying the same thing could disagree",
+    ),
+    (
+        "broken-prepaid-hours-not-positive.yaml",
+        "agreement.invalid-value",
+        13,
+        30,
+        "'prepaid.blocks[0].hours' must be a number of hours more than 0, like 20 or 7.5, or a duration like 7h30m; found 0",
+        None,
+    ),
+    ("broken-prepaid-hours-zero-duration.yaml", "agreement.invalid-value", 13, 30, "'prepaid.blocks[0].hours' must be more than 0; found 0m", None),
+    (
+        "broken-prepaid-hours-not-whole-minutes.yaml",
+        "agreement.invalid-value",
+        13,
+        30,
+        "'prepaid.blocks[0].hours' must be a whole number of minutes; found 1h19.98m",
+        "write it as hours and minutes, like 7h20m",
+    ),
+    (
+        "broken-prepaid-expires-before-purchase.yaml",
+        "agreement.invalid-value",
+        13,
+        80,
+        "'prepaid.blocks[0].expires' (2025-12-31) is before 'prepaid.blocks[0].purchased' (2026-01-05)",
+        "a block can be used from the day it was bought to the day it expires, both included",
+    ),
+    (
+        "broken-prepaid-duplicate-id.yaml",
+        "agreement.duplicate-entry",
+        14,
+        12,
+        "block id 'B-2026' is used twice in 'prepaid.blocks'",
+        "the first is 'prepaid.blocks[0]'; give each block its own 'id'",
+    ),
+    (
+        "broken-prepaid-default-id-taken.yaml",
+        "agreement.duplicate-entry",
+        14,
+        7,
+        "'prepaid.blocks[1]' has no id, and its default, 'block-2', is the id of 'prepaid.blocks[0]'",
+        "give it an 'id' of its own",
+    ),
+    (
+        "broken-prepaid-comma-in-flow-amount.yaml",
+        "agreement.unknown-key",
+        13,
+        44,
+        "unknown key '800' in 'prepaid.blocks[0]'",
+        'inside { } a comma separates keys, so an amount like $1,800 is cut at its comma; write it $1800, or in quotes: "$1,800"',
+    ),
+    ("broken-prepaid-missing-purchase-date.yaml", "agreement.missing-key", 14, 7, "missing key 'purchased' in 'prepaid.blocks[0]'", "add it, for example 'purchased: 2026-01-05'"),
 ]
 
 

@@ -12,7 +12,10 @@ line and column of the offending key or value, in plain lower-case words:
     agreement.unknown-device-class  a device class that tickets cannot have
     agreement.currency-mismatch     an amount written in another currency than the agreement's
     agreement.term-order            the term ends on or before it starts
-    agreement.duplicate-entry       a user or device listed twice under coverage
+    agreement.duplicate-entry       a user or device listed twice under coverage, or a prepaid
+                                    block id used twice (from ``prepaid``)
+    agreement.wrong-model           from ``prepaid``: prepaid hours under a plan that is not
+                                    block_hours
     agreement.unknown-time-zone     from ``business_time``, with the calendar's other checks:
     agreement.invalid-hours         business hours that do not read, or end before they start
     agreement.unknown-holidays      a holiday country, subdivision or name the calendar lacks
@@ -47,6 +50,7 @@ from scopecheck.agreement.model import (
     ParamOverride,
     Plan,
     Premiums,
+    Prepaid,
     Rates,
     RuleFileRef,
     Term,
@@ -56,16 +60,14 @@ from scopecheck.agreement.model import (
     resolve,
     x_type,
 )
+from scopecheck.agreement.prepaid import read_prepaid
 from scopecheck.calendar import BusinessCalendar
 from scopecheck.diagnostics import Diagnostic, DiagnosticError, Span, did_you_mean, suggest
 from scopecheck.tickets.model import DEVICE_CLASSES
-from scopecheck.values import PARSERS, ValueFormatError, format_percent, parse_money
+from scopecheck.values import PARSERS, ValueFormatError, duration_from_hours, format_percent, parse_money
 from scopecheck.yamlsource import JsonPath, SourceMap, dotted, load_yaml
 
 DEFAULT_CURRENCY = "USD"
-
-# Sections planned for later versions: named as such rather than as mere typos.
-PLANNED_KEYS = ("prepaid_blocks",)
 
 _STANDARD_RULE_NAME = re.compile(r"[a-z_][a-z0-9_]*")
 
@@ -91,6 +93,8 @@ _EXPECTED_BY_DEFINITION = {
     "opening_span": "a span of local time like 08:00-18:00",
     "opening_hours": "a span of local time like 08:00-18:00, a list of spans, or closed",
     "own_holiday": "a date like 2026-12-24, a date with a name like {date: 2026-12-24, name: Christmas Eve}, or a closure like {from: 2026-12-28, to: 2026-12-31}",
+    "hours": "a number of hours more than 0, like 20 or 7.5, or a duration like 7h30m",
+    "prepaid_block": "a block of hours with 'hours', 'price' or 'rate', and 'purchased'",
 }
 _EXPECTED_BY_JSON_TYPE = {
     "object": "a mapping of keys to values",
@@ -135,13 +139,15 @@ def parse_agreement(text: str, path: str) -> Agreement:
     normaliser = _Normaliser(source_map, rejected, _currency_of(data))
     document = normaliser.normalise(data)
     findings.extend(normaliser.findings)
-    calendar = None
+    calendar = prepaid = None
     if isinstance(document, Mapping):
         calendar, problems = read_calendar(document, source_map, normaliser.all_valid)
         findings.extend(problems)
+        prepaid, problems = read_prepaid(document, source_map, normaliser.all_valid)
+        findings.extend(problems)
     if findings:
         raise DiagnosticError(_in_reading_order(findings))
-    return _build(document, data, source_map, path, calendar)
+    return _build(document, data, source_map, path, calendar, prepaid)
 
 
 @functools.cache
@@ -176,10 +182,18 @@ def _translate(error: ValidationError, source_map: SourceMap, rejected: set[Json
         case "required":
             known = tuple(error.schema.get("properties", {}))
             misspelt = {suggest(key, error.validator_value) for key in instance if key not in known}
+            span = source_map.span_of(path, key=True)
+            if not path and "then" in error.absolute_schema_path:
+                # The file needs the key because of the plan's model: point at the model.
+                span = source_map.span_of(("plan", "model"))
             for key in error.validator_value:
                 # A misspelt key is reported once, as unknown with "did you mean", not also as missing.
                 if key not in instance and key not in misspelt:
-                    yield _missing_key(path, key, error, source_map.span_of(path, key=True))
+                    yield _missing_key(path, key, error, span)
+        case "anyOf" | "oneOf" if keys := _choice_of_keys(error.validator_value):
+            rejected.add(path)
+            if isinstance(instance, dict):  # anything else is reported as of the wrong kind
+                yield _choice(path, instance, keys, source_map)
         case "anyOf" | "oneOf":
             yield from _translate_alternatives(error, source_map, rejected)
         case "uniqueItems":
@@ -236,17 +250,60 @@ def _fits(instance: object, alternative: Mapping) -> bool:
 
 def _unknown_key(path: JsonPath, key: str, known: tuple[str, ...], span: Span) -> Diagnostic:
     where = f" in '{dotted(path)}'" if path else ""
-    if not path and key in PLANNED_KEYS:
-        return Diagnostic("agreement.unknown-key", f"'{key}' is not supported yet", span, help="this version of scopecheck does not read it; remove it for now")
-    candidates = known + (PLANNED_KEYS if not path else ())
-    hint = did_you_mean(key, candidates) or f"the keys allowed here are {', '.join(known)}"
+    if re.fullmatch(r"\d{3}(?:\.\d+)?", key):
+        # `{price: $1,800}`: inside braces YAML ends the amount at the comma, leaving a key '800'.
+        hint = "inside { } a comma separates keys, so an amount like $1,800 is cut at its comma; write it $1800, or in quotes: \"$1,800\""
+    else:
+        hint = did_you_mean(key, known) or f"the keys allowed here are {', '.join(known)}"
     return Diagnostic("agreement.unknown-key", f"unknown key '{key}'{where}", span, help=hint)
+
+
+def _choice_of_keys(alternatives: object) -> tuple[str, ...] | None:
+    """The keys of alternatives that each just require one key (a block's price or rate)."""
+    if not isinstance(alternatives, list):
+        return None
+    keys = []
+    for alternative in alternatives:
+        if not isinstance(alternative, Mapping) or set(alternative) != {"required"} or len(alternative["required"]) != 1:
+            return None
+        keys.append(alternative["required"][0])
+    return tuple(keys)
+
+
+def _choice(path: JsonPath, instance: dict, keys: tuple[str, ...], source_map: SourceMap) -> Diagnostic:
+    """A mapping that must give exactly one of ``keys`` gives none, or more than one."""
+    quoted = [f"'{key}'" for key in keys]
+    given = [key for key in keys if key in instance]
+    if not given:
+        node = _schema_for(path)
+        examples = [f"'{key}: {_flow(example[0])}'" for key in keys if (example := (child_schema(node, key) or {}).get("examples"))] if node else []
+        hint = f"add one, for example {' or '.join(examples)}" if examples else None
+        return Diagnostic("agreement.missing-key", f"{_subject(path)} needs {' or '.join(quoted)}", source_map.span_of(path, key=True), help=hint)
+    shown = " and ".join(f"'{key}'" for key in given)
+    message = f"{_subject(path)} gives both {shown}; give only one" if len(given) == 2 else f"{_subject(path)} gives {shown}; give only one"
+    return Diagnostic("agreement.invalid-value", message, source_map.span_of(path + (given[1],), key=True),
+                      help="keep one of them: two ways of saying the same thing could disagree")
+
+
+def _schema_for(path: JsonPath) -> Mapping | None:
+    """The schema of the value at a document ``path``."""
+    node: Mapping | None = agreement_schema()
+    for part in path:
+        if node is None:
+            return None
+        node = item_schema(node) if isinstance(part, int) else child_schema(node, part)
+    return node
 
 
 def _missing_key(path: JsonPath, key: str, error: ValidationError, span: Span) -> Diagnostic:
     where = f" in '{dotted(path)}'" if path else ""
-    if "then" in error.absolute_schema_path:
+    if "then" in error.absolute_schema_path and path == ("plan", "fees"):
         hint = f"a {_model_of_conditional(error)} plan states its monthly fee in 'plan.fees.{key}'"
+    elif "then" in error.absolute_schema_path:
+        example = (child_schema(agreement_schema(), key) or {}).get("examples")
+        hint = f"a {_model_of_conditional(error)} plan lists the hours bought in advance" + (
+            f", for example '{key}: {_flow(example[0])}'" if example else ""
+        )
     else:
         example = (child_schema(error.schema, key) or {}).get("examples")
         hint = f"add it, for example '{key}: {_flow(example[0])}'" if example else None
@@ -254,11 +311,16 @@ def _missing_key(path: JsonPath, key: str, error: ValidationError, span: Span) -
 
 
 def _model_of_conditional(error: ValidationError) -> str:
-    """The model named by the plan's ``if`` whose ``then`` asked for a fee."""
+    """The model named by the ``if`` whose ``then`` asked for a key: the plan's own (a fee),
+    or the whole file's (``prepaid``)."""
     schema_path = list(error.absolute_schema_path)
-    index = schema_path.index("then") - 1
-    branch = agreement_schema()["properties"]["plan"]["allOf"][schema_path[index]]
-    return branch["if"]["properties"]["model"]["const"]
+    branch = agreement_schema()
+    for part in schema_path[: schema_path.index("then")]:
+        branch = branch[part]
+    condition = branch["if"]["properties"]
+    if "plan" in condition:
+        condition = condition["plan"]["properties"]
+    return condition["model"]["const"]
 
 
 def _bad_key(path: JsonPath, key: str, names_schema: Mapping, span: Span) -> Diagnostic:
@@ -274,7 +336,7 @@ def _invalid_value(path: JsonPath, value: object, node: Mapping, validator: str,
         hint = did_you_mean(value, DEVICE_CLASSES) or f"device classes are {', '.join(DEVICE_CLASSES)}"
         return Diagnostic("agreement.unknown-device-class", f"unknown device class {_shown(value)}", span, help=hint)
     hint = did_you_mean(value, node["enum"]) if validator == "enum" and isinstance(value, str) else None
-    known = validator in ("enum", "const", "type", "pattern", "format", "anyOf", "oneOf", "minimum", "maximum")
+    known = validator in ("enum", "const", "type", "pattern", "format", "anyOf", "oneOf", "minimum", "maximum", "exclusiveMinimum")
     code = "agreement.invalid-value" if known else "agreement.schema"
     return Diagnostic(code, f"{_subject(path)} must be {_expected(node)}; found {_shown(value)}", span, help=hint)
 
@@ -339,6 +401,13 @@ class _Normaliser:
     def _scalar(self, raw: object, declared: str | None, path: JsonPath) -> object:
         if declared in (None, "any") or raw is None:
             return raw
+        if declared == "duration" and isinstance(raw, (int, Decimal)) and not isinstance(raw, bool):
+            # A bare number where the schema allows one for a duration (a block's hours) is hours.
+            try:
+                return duration_from_hours(raw)
+            except OverflowError:
+                self.findings.append(Diagnostic("agreement.invalid-value", f"'{dotted(path)}': '{raw}' is too long a duration", self.source_map.span_of(path)))
+                return raw
         try:
             if declared == "money":
                 return self._money(raw, path)
@@ -408,7 +477,7 @@ def _frozen(value: object) -> object:
     return value
 
 
-def _build(document: dict, data: dict, source_map: SourceMap, path: str, calendar: BusinessCalendar) -> Agreement:
+def _build(document: dict, data: dict, source_map: SourceMap, path: str, calendar: BusinessCalendar, prepaid: Prepaid | None) -> Agreement:
     client, plan, rates, premiums = document["client"], document["plan"], document["rates"], document["premiums"]
     fees = plan.get("fees", {})
     coverage = document.get("coverage", {})
@@ -459,6 +528,7 @@ def _build(document: dict, data: dict, source_map: SourceMap, path: str, calenda
             RuleFileRef(target, not _STANDARD_RULE_NAME.fullmatch(target), source_map.span_of(("rules", index)))
             for index, target in enumerate(document["rules"])
         ),
+        prepaid=prepaid,
         document=_frozen(document),
         source_map=source_map,
     )

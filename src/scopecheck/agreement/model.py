@@ -162,8 +162,37 @@ class RuleFileRef:
     span: Span
 
 
-# Keyword-only so that fields planned for later (prepaid blocks) can be added with defaults
-# without breaking any caller.
+@dataclass(frozen=True, slots=True)
+class PrepaidBlock:
+    """One block of hours bought in advance (``prepaid.blocks``).
+
+    ``minutes`` is what it holds; ``price`` what the client paid for it (written, or its rate x
+    its hours, rounded to the currency's minor unit). It can be drawn on from ``purchased`` to
+    ``expires``, both inclusive; ``expires`` is ``None`` for a block that never expires.
+    """
+
+    id: str
+    minutes: int
+    price: Decimal
+    purchased: dt.date
+    expires: dt.date | None = None
+
+    def usable_on(self, day: dt.date) -> bool:
+        return self.purchased <= day and (self.expires is None or day <= self.expires)
+
+
+@dataclass(frozen=True, slots=True)
+class Prepaid:
+    """The prepaid hours of a ``block_hours`` plan, blocks in the order they were written.
+
+    ``warn_below``: when the usable hours left fall below it, the balance report warns.
+    """
+
+    blocks: tuple[PrepaidBlock, ...]
+    warn_below: dt.timedelta | None = None
+
+
+# Keyword-only so that fields added later can have defaults without breaking any caller.
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Agreement:
     """One client's agreement, loaded and validated.
@@ -187,6 +216,7 @@ class Agreement:
     coverage: Coverage
     params: tuple[ParamOverride, ...]
     rule_files: tuple[RuleFileRef, ...]
+    prepaid: Prepaid | None = None  # only, and always, for a block_hours plan
     document: Mapping[str, object] = field(compare=False, repr=False)
     source_map: SourceMap = field(compare=False, repr=False)
 

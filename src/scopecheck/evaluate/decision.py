@@ -70,7 +70,7 @@ class UndecidedRule:
 
 
 # The kinds of charge line, in the order an invoice lists them.
-LINE_KINDS = ("covered", "labour", "project", "review", "premium", "fee", "materials")
+LINE_KINDS = ("covered", "prepaid", "labour", "project", "review", "premium", "fee", "materials")
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,7 +78,10 @@ class ChargeLine:
     """One line of a ticket's bill; ``amount`` is what the client pays, rounded once.
 
     covered    in-plan labour: the hours are recorded, the amount is 0
-    labour     billable labour: minutes x rate x multiplier, less the contract discount
+    prepaid    in-plan labour of a block_hours plan drawn from the prepaid ``block``: the
+               minutes (rounded up to the increment) are recorded, the amount is 0
+    labour     billable labour: minutes x rate x multiplier, less the contract discount; also
+               the in-plan minutes the prepaid blocks could not cover
     project    project labour priced the same way, as an estimate for the quote
     review     labour awaiting a person's decision: recorded, not priced
     premium    the premium on in-plan work: minutes x rate x (multiplier - 1), less the discount
@@ -96,6 +99,15 @@ class ChargeLine:
     markup: Decimal | None = None
     cost: Decimal | None = None
     added_minutes: int = 0  # of ``minutes``, those added by rounding up and the minimum
+    block: str | None = None  # the prepaid block a ``prepaid`` line drew on
+
+
+@dataclass(frozen=True, slots=True)
+class Draw:
+    """Minutes of covered work drawn from one prepaid block (``evaluate/prepaid``)."""
+
+    block_id: str
+    minutes: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,6 +132,7 @@ class Decision:
     charges: tuple[Charge, ...]
     work: Work | None = None
     bill: Bill = Bill(())
+    drawn: tuple[Draw, ...] = ()  # prepaid hours this ticket used, oldest block first
 
     @property
     def reason(self) -> str:

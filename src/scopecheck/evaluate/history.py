@@ -1,7 +1,8 @@
 """Earlier tickets, for rules that count what came before ("one move per user per year").
 
 In: decided tickets, in the order of their work start. Out: counts of earlier tickets for the
-same requester, device or site, within a window, that match a condition.
+same requester, device or site, within a window, that match a condition; and, in
+``inventory``, the different requesters and devices of each contract year (coverage ceilings).
 
 The contract year is anchored on the agreement's start date, not the calendar: a contract
 that starts on 1 March counts moves from 1 March to the last day of February.
@@ -13,8 +14,14 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
+from scopecheck.evaluate.decision import Draw
+from scopecheck.evaluate.inventory import Inventory
 from scopecheck.tickets.model import Ticket
+
+if TYPE_CHECKING:
+    from scopecheck.evaluate.prepaid import PrepaidBalances
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,6 +32,7 @@ class Earlier:
     start: dt.datetime
     outcome: str
     rule: str | None
+    drawn: tuple[Draw, ...] = ()  # prepaid minutes the ticket used
     instant: float = 0.0  # ``start`` as a POSIX timestamp: compared without the wall clock
 
     def __post_init__(self) -> None:
@@ -45,17 +53,27 @@ def contract_year(moment: dt.date, term_start: dt.date) -> int:
 
 
 class History:
-    """Earlier tickets of one client, indexed by the fields rules count by."""
+    """Earlier tickets of one client, indexed by the fields rules count by; with ``balances``
+    (``Program.new_history`` gives them to a block_hours agreement), the prepaid minutes drawn."""
 
     KEYS = ("requester", "device", "site")
 
-    def __init__(self, term_start: dt.date):
+    def __init__(self, term_start: dt.date, balances: PrepaidBalances | None = None):
         self.term_start = term_start
+        # What the prepaid blocks have given so far: fed here, by every ticket added, and
+        # nowhere else, so a batch and the ledger draw the blocks down alike.
+        self.balances = balances
         self._all: list[Earlier] = []
         self._by_key: dict[str, dict[str, list[Earlier]]] = {key: defaultdict(list) for key in self.KEYS}
+        # Different requesters and devices per contract year, for the coverage ceilings.
+        self.inventory = Inventory()
 
     def add(self, earlier: Earlier) -> None:
         self._all.append(earlier)
+        if self.balances is not None and earlier.drawn:
+            self.balances.record(earlier.drawn)
+        year = contract_year(earlier.start.date(), self.term_start)
+        self.inventory.add(earlier.ticket, year, (earlier.instant, earlier.ticket.id))
         for key in self.KEYS:
             value = getattr(earlier.ticket, key)
             if value is not None:

@@ -11,7 +11,10 @@ docs/agreement.md ("How a ticket is priced"):
    hour carries one premium, the highest that applies: emergency work at night is charged the
    emergency premium, not both.
 3. Billable and project time is rounded up to the increment, then raised to the minimum; the
-   minutes this adds are charged at the standard multiplier, never at a premium.
+   minutes this adds are charged at the standard multiplier, never at a premium. In-plan work
+   of a block_hours plan is rounded up to the increment only (the minimum is a floor for a
+   billable call-out, not for prepaid hours) and drawn from the prepaid blocks
+   (``evaluate/prepaid``); the minutes they could not cover are billed as labour.
 4. Each line is minutes / 60 x hourly rate x multiplier (in-plan premium lines: multiplier - 1,
    as the plan already pays for the hour) x (1 - contract discount), exactly, in Decimal.
 5. Each line's amount is rounded once, half up, to the currency's minor unit; a total is the sum
@@ -38,10 +41,12 @@ from scopecheck.evaluate.decision import (
     Charge,
     ChargeLine,
     Decision,
+    Draw,
     FeeCharge,
     MaterialsCharge,
     PremiumCharge,
 )
+from scopecheck.evaluate.prepaid import PREPAID_RULE_ID
 from scopecheck.values import minor_unit
 from scopecheck.work import Work
 
@@ -58,8 +63,12 @@ def price(
     rates: Rates,
     rate: Decimal,
     currency: str,
+    drawn: Sequence[Draw] | None = None,
 ) -> Bill:
-    """The bill for one decided ticket; ``rate`` is its hourly rate (``Rates.hourly_rate``)."""
+    """The bill for one decided ticket; ``rate`` is its hourly rate (``Rates.hourly_rate``).
+
+    ``drawn``: for in-plan work of a block_hours plan, what it drew from the prepaid blocks
+    (``None`` for any other plan, or when there was nothing to draw)."""
     quantum = minor_unit(currency)
     discount = rates.contract_discount
     minutes = work.split.minutes
@@ -81,7 +90,17 @@ def price(
             lines.append(labour_line(kind, deciding_rule, standard, _ONE, _ONE, added=billed - minutes))
         lines.extend(labour_line(kind, charge.rule_id, taken, charge.multiplier, charge.multiplier) for charge, taken in premiums)
     elif outcome == "in_plan":
-        lines.append(ChargeLine("covered", deciding_rule, Decimal(0), minutes))
+        if drawn is None:
+            lines.append(ChargeLine("covered", deciding_rule, Decimal(0), minutes))
+        else:
+            lines.extend(ChargeLine("prepaid", deciding_rule, Decimal(0), draw.minutes, block=draw.block_id) for draw in drawn)
+            rounded = round_up_to_increment(minutes, rates.increment)
+            uncovered = rounded - sum(draw.minutes for draw in drawn)
+            if uncovered > 0:
+                # Rounding lengthens the work at its end and the blocks cover it from its start,
+                # so the minutes rounding added fall in the part billed, as far as they go.
+                added = min(rounded - minutes, uncovered)
+                lines.append(labour_line("labour", PREPAID_RULE_ID, uncovered, _ONE, _ONE, added=added))
         lines.extend(
             labour_line("premium", charge.rule_id, taken, charge.multiplier, charge.multiplier - _ONE) for charge, taken in premiums
         )
@@ -113,6 +132,11 @@ def _assign_premiums(premiums: list[PremiumCharge], minutes: int) -> list[tuple[
 
 def _minutes_of(duration) -> int:
     return int(duration.total_seconds()) // 60
+
+
+def round_up_to_increment(minutes: int, increment: dt.timedelta) -> int:
+    """``minutes`` rounded up to a whole number of ``increment`` (``rates.increment``)."""
+    return _round_up(minutes, _minutes_of(increment))
 
 
 def _round_up(minutes: int, increment: int) -> int:

@@ -19,6 +19,7 @@ from scopecheck.builtins import material_costs
 from scopecheck.check.checker import CheckedRuleSet
 from scopecheck.diagnostics import Diagnostic, DiagnosticError
 from scopecheck.evaluate.compile import CompiledRule, Compiler, bind_parameters
+from scopecheck.evaluate.coverage import CoverageCheck
 from scopecheck.evaluate.decision import (
     Charge,
     Decision,
@@ -29,7 +30,8 @@ from scopecheck.evaluate.decision import (
     UndecidedRule,
 )
 from scopecheck.evaluate.history import Earlier, History, work_start
-from scopecheck.evaluate.pricing import price
+from scopecheck.evaluate.prepaid import PrepaidBalances, TicketDraw, draw_for_ticket, rate_name_of
+from scopecheck.evaluate.pricing import price, round_up_to_increment
 from scopecheck.syntax import ast
 from scopecheck.tickets.model import Ticket
 from scopecheck.work import Work, WorkOfLastTicket, work_interval
@@ -37,6 +39,19 @@ from scopecheck.work import Work, WorkOfLastTicket, work_interval
 _UTC = dt.timezone.utc
 _FIRST_DAY = dt.datetime(1, 1, 2, tzinfo=_UTC)
 _LAST_DAY = dt.datetime(9999, 12, 30, tzinfo=_UTC)
+
+
+def decision_order(ticket: Ticket) -> tuple[float, str]:
+    """The order tickets are decided in: by the instant work started, not the wall clock (which
+    repeats an hour when the clocks go back), then by id, so that tickets starting together are
+    decided the same way whichever run or process brought them."""
+    return work_start(ticket).timestamp(), ticket.id
+
+
+def earlier_of(decision: Decision) -> Earlier:
+    """A decided ticket as later tickets see it."""
+    rule = decision.deciding_rule.rule_id if decision.deciding_rule else None
+    return Earlier(decision.ticket, work_start(decision.ticket), decision.outcome, rule, decision.drawn)
 
 
 def _when(moment: dt.datetime) -> str:
@@ -50,6 +65,7 @@ class Program:
     params: dict[str, object]
     rules: tuple[CompiledRule, ...]
     work_of: Callable[[Ticket], Work]
+    coverage: CoverageCheck
 
     @classmethod
     def build(cls, checked: CheckedRuleSet, agreement: Agreement) -> Program:
@@ -61,7 +77,9 @@ class Program:
         rules = tuple(compiler.rule(rule, order) for order, rule in enumerate(checked.rules))
         if compiler.problems:
             raise DiagnosticError(compiler.problems)
-        return cls(agreement, checked, params, rules, work_of)
+        # Cover findings outrank every rule, and say so by their priority.
+        coverage = CoverageCheck.build(agreement, max([0, *(rule.priority for rule in checked.rules)]) + 1)
+        return cls(agreement, checked, params, rules, work_of, coverage)
 
     @property
     def version(self) -> str:
@@ -96,7 +114,7 @@ class Program:
         return Diagnostic("ticket.invalid-value", f"ticket '{ticket.id}': its times run beyond the years 1 to 9999")
 
     def decide(self, ticket: Ticket, history: History | None = None) -> Decision:
-        """Decide one prepared ticket against the rules and what came before."""
+        """Decide one prepared ticket against the agreement's cover, the rules and what came before."""
         fired: list[tuple[CompiledRule, FiredRule]] = []
         unknown: list[CompiledRule] = []
         undecided: list[UndecidedRule] = []
@@ -115,14 +133,27 @@ class Program:
             if deciding is None or compiled.rule.outcome.kind is None or compiled.rank > deciding[0].rank:
                 missing = tuple(name for name, read in compiled.fields_read if read(ticket, None, history) in (None, ()))
                 undecided.append(UndecidedRule(compiled.rule.id, missing))
+        # A ticket from outside the cover is reviewed whatever the rules say: a person confirms
+        # cover before anything is billed or given away, so no rule decides it (nor adds the
+        # charges that come with deciding); what the rules left unchecked is still shown above.
+        cover = self.coverage.findings(ticket, history)
+        if cover:
+            deciding = None
         charges: list[Charge] = []
         for compiled, _ in fired:
             if compiled.rule.outcome.kind is None or (deciding and compiled is deciding[0]):
                 charges.extend(self._charges(compiled, ticket, history))
         outcome = deciding[0].rule.outcome.kind if deciding else "review"
-        deciding_rule = deciding[1] if deciding else None
+        deciding_rule = cover[0] if cover else deciding[1] if deciding else None
         work = self.work_of(ticket)
         rates = self.agreement.rates
+        # In-plan work of a block_hours plan draws on the prepaid blocks; with nothing left to
+        # draw, the work is billed, and the prepaid_hours rule says why.
+        draw = self._draw_prepaid(ticket, work, history) if outcome == "in_plan" else None
+        if draw is not None and not draw.drawn:
+            outcome, deciding_rule = "billable", draw.explanation
+        explained = (draw.explanation,) if draw is not None and draw.explanation is not None else ()
+        drawn = draw.drawn if draw is not None else ()
         bill = price(
             outcome,
             deciding_rule.rule_id if deciding_rule else None,
@@ -131,8 +162,25 @@ class Program:
             rates,
             rates.hourly_rate(ticket.role, ticket.work_type),
             self.agreement.currency,
+            drawn=drawn or None,
         )
-        return Decision(ticket, outcome, deciding_rule, tuple(f for _, f in fired), tuple(undecided), tuple(charges), work, bill)
+        fired_rules = cover + tuple(f for _, f in fired) + explained
+        return Decision(ticket, outcome, deciding_rule, fired_rules, tuple(undecided), tuple(charges), work, bill, drawn=drawn)
+
+    def _draw_prepaid(self, ticket: Ticket, work: Work, history: History | None) -> TicketDraw | None:
+        """What in-plan work takes from the prepaid blocks: its minutes rounded up to the
+        increment (not raised to the minimum, a floor for billable call-outs), from the balances
+        ``history`` keeps, or from untouched blocks without one, so that one decision alone is
+        still sensible. ``None`` when the agreement has no blocks or the work has no length.
+        Nothing is recorded here: ``History.add`` records the draw."""
+        prepaid = self.agreement.prepaid
+        if prepaid is None or not work.measured or not work.split.minutes:
+            return None
+        balances = history.balances if history is not None and history.balances is not None else PrepaidBalances(prepaid)
+        rates = self.agreement.rates
+        minutes = round_up_to_increment(work.split.minutes, rates.increment)
+        rate_name = rate_name_of(rates, ticket.role, ticket.work_type)
+        return draw_for_ticket(self.agreement, balances, work.start.date(), minutes, rate_name)
 
     def _charges(self, compiled: CompiledRule, ticket: Ticket, history: History | None) -> list[Charge]:
         rule_id = compiled.rule.id
@@ -157,16 +205,19 @@ class Program:
         """Decide prepared tickets in the order work started; return decisions in arrival order."""
         prepared = list(tickets)
         if history is None:
-            history = History(self.term_start)
-        # By the instant, not the wall clock, which repeats an hour when the clocks go back.
-        order = sorted(range(len(prepared)), key=lambda index: work_start(prepared[index]).timestamp())
+            history = self.new_history()
+        order = sorted(range(len(prepared)), key=lambda index: decision_order(prepared[index]))
         decisions: list[Decision | None] = [None] * len(prepared)
         for index in order:
             decision = self.decide(prepared[index], history)
             decisions[index] = decision
-            rule = decision.deciding_rule.rule_id if decision.deciding_rule else None
-            history.add(Earlier(decision.ticket, work_start(decision.ticket), decision.outcome, rule))
+            history.add(earlier_of(decision))
         return decisions  # type: ignore[return-value]
+
+    def new_history(self) -> History:
+        """An empty history for this agreement: no earlier tickets, no prepaid hours drawn."""
+        prepaid = self.agreement.prepaid
+        return History(self.term_start, PrepaidBalances(prepaid) if prepaid is not None else None)
 
     @property
     def term_start(self) -> dt.date:

@@ -1,0 +1,111 @@
+"""Deciding a batch against the ledger and recording it.
+
+In: a ``Program``, prepared tickets, and a ledger session. Out: the batch's decisions, and what
+changed in the ledger.
+
+The rule that makes a ticket decided today agree with a year decided in one run: a client's
+entries are always the decisions one run over all of its tickets, in the order work started,
+would give. So a run
+
+1. reads the client's entries (under the write lock, see ``sqlite``);
+2. feeds those that started before the batch's earliest ticket to the history as they are;
+3. decides the batch together with every entry that started at or after that point, in order,
+   because an allowance a late ticket spends is no longer there for the ones after it;
+4. writes what is new, replaces what changed (keeping the old version and why), and leaves
+   alone what did not change, so running the same batch twice writes nothing the second time.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from scopecheck.evaluate.decision import Decision
+from scopecheck.evaluate.program import Program, decision_order
+from scopecheck.ledger.records import Entry, agreement_version, client_key, entry_of, why_replaced
+from scopecheck.ledger.sqlite import LedgerSession
+from scopecheck.tickets.model import Ticket
+
+
+@dataclass(frozen=True, slots=True)
+class Recorded:
+    """What a run did. ``decisions`` are the batch's, in the order its tickets arrived (a ticket
+    id given twice is decided once, as its last version); ``redecided`` are entries outside the
+    batch whose decision changed because of it, each as (before, after, why)."""
+
+    decisions: tuple[Decision, ...]
+    added: int
+    changed: int
+    unchanged: int
+    redecided: tuple[tuple[Entry, Entry, str], ...]
+    repeated_ids: tuple[str, ...]
+    written: bool
+
+
+def decide_and_record(program: Program, tickets: Sequence[Ticket], session: LedgerSession | None,
+                      decided_at: dt.datetime | None = None) -> Recorded:
+    """Decide prepared ``tickets`` with the history in ``session`` and, when it is writable,
+    record them; with no session, decide them as a batch of their own."""
+    decided_at = decided_at or dt.datetime.now(dt.timezone.utc)
+    latest: dict[str, Ticket] = {}
+    repeated: list[str] = []
+    for ticket in tickets:
+        if ticket.id in latest:
+            repeated.append(ticket.id)
+        latest[ticket.id] = ticket
+    batch = list(latest.values())
+    agreement = program.agreement
+    client = client_key(agreement)
+    existing = {entry.ticket_id: entry for entry in session.entries(client)} if session else {}
+
+    orders = [decision_order(ticket) for ticket in batch]
+    orders += [existing[ticket.id].order for ticket in batch if ticket.id in existing]
+    start_over = min(orders, default=None)
+    history = program.new_history()
+    again: list[Ticket] = []
+    for entry in existing.values():  # in the order work started
+        if entry.ticket_id in latest:
+            continue
+        if start_over is not None and entry.order >= start_over:
+            again.append(_prepared(program, entry))
+        else:
+            history.add(entry.earlier())
+    decisions = program.decide_batch(batch + again, history)
+
+    rules, terms, currency = program.version, agreement_version(agreement), agreement.currency
+    added: list[Entry] = []
+    changes: list[tuple[Entry, Entry, str]] = []
+    unchanged = 0
+    for decision in decisions:
+        new = entry_of(decision, client, currency, rules, terms, decided_at)
+        old = existing.get(new.ticket_id)
+        if old is None:
+            added.append(new)
+        elif old.same_decision(new):
+            unchanged += old.ticket_id in latest
+        else:
+            changes.append((old, new.renumbered(old.revision + 1), why_replaced(old, new)))
+    written = session is not None and session.writable
+    if written:
+        session.insert(added)
+        session.replace(changes, decided_at)
+    in_batch = set(latest)
+    by_id = {decision.ticket.id: decision for decision in decisions[: len(batch)]}
+    return Recorded(
+        decisions=tuple(by_id[ticket.id] for ticket in batch),
+        added=sum(1 for entry in added if entry.ticket_id in in_batch),
+        changed=sum(1 for old, _, _ in changes if old.ticket_id in in_batch),
+        unchanged=unchanged,
+        redecided=tuple(change for change in changes if change[0].ticket_id not in in_batch),
+        repeated_ids=tuple(repeated),
+        written=written,
+    )
+
+
+def _prepared(program: Program, entry: Entry) -> Ticket:
+    """An entry's ticket, made local to the agreement's zone again (the zone may have changed
+    since it was recorded); as recorded if it no longer can be."""
+    ticket = entry.ticket
+    prepared = program.prepare(ticket)
+    return prepared if isinstance(prepared, Ticket) else ticket
