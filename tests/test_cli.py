@@ -18,7 +18,7 @@ from scopecheck.syntax.parser import parse_rule_file
 
 from .conftest import EXAMPLES, REPO
 
-CLIENTS = ("harbor-vale", "riverside")
+CLIENTS = ("harbor-vale", "riverside", "cobalt-dental")
 
 
 def run(*args: str, input: str | None = None):

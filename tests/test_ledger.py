@@ -243,3 +243,68 @@ def test_history_with_no_ledger_yet_says_so(tmp_path: Path) -> None:
     result = run("history", HARBOR_VALE, "--format", "table")
     assert result.exit_code == 0
     assert result.stdout.strip() == "no entries for 'harbor-vale' yet"
+
+
+# --- the history the shipped examples show ----------------------------------------------------
+
+
+def example_decisions(client: str) -> dict[str, dict]:
+    agreement = str(EXAMPLES / client / "agreement.yaml")
+    result = run("classify", agreement, str(EXAMPLES / client / "tickets.csv"), "--format", "json")
+    assert result.exit_code == 0, result.output
+    return {decision["ticket"]: decision for decision in json.loads(result.stdout)["decisions"]}
+
+
+def test_examples_show_moves_counted_per_user_per_contract_year() -> None:
+    harbor_vale = example_decisions("harbor-vale")
+    # j.alvarez moved in February, so the June move is billable.
+    assert harbor_vale["HV-1010"]["outcome"] == "in_plan"
+    assert (harbor_vale["HV-1011"]["outcome"], harbor_vale["HV-1011"]["deciding_rule"]) == ("billable", "extra_move")
+    # Moving the whole office is a project and spends nobody's allowance.
+    assert (harbor_vale["HV-1012"]["outcome"], harbor_vale["HV-1012"]["deciding_rule"]) == ("project", "office_relocation")
+    riverside = example_decisions("riverside")
+    # Two moves a year are included: Maria's third in the contract year from April 2025 is
+    # billed, and her move in May 2026, in the next contract year, is covered again.
+    assert [riverside[ticket]["outcome"] for ticket in ("RV-2005", "RV-2006", "RV-2007", "RV-2008")] == \
+        ["in_plan", "in_plan", "billable", "in_plan"]
+
+
+def test_example_shows_a_prepaid_block_running_out_mid_ticket() -> None:
+    cobalt = example_decisions("cobalt-dental")
+    split = cobalt["CD-3019"]
+    assert split["outcome"] == "in_plan"
+    assert [(line["kind"], line.get("block"), line["minutes"], line["amount"]) for line in split["charges"]] == [
+        ("prepaid", "B-2026-01", 180, "0.00"),
+        ("labour", None, 60, "100.00"),
+    ]
+    # Before the next block is bought nothing is left, so in-plan work is billed.
+    assert (cobalt["CD-3020"]["outcome"], cobalt["CD-3020"]["deciding_rule"]) == ("billable", "prepaid_hours")
+    assert cobalt["CD-3021"]["charges"][0]["block"] == "B-2026-08"
+
+
+def test_example_sends_an_unlisted_device_to_review() -> None:
+    unlisted = example_decisions("cobalt-dental")["CD-3018"]
+    assert (unlisted["outcome"], unlisted["deciding_rule"]) == ("review", "uncovered_device")
+    assert "'CAM-03' is not among the 7 devices the agreement lists" in unlisted["reason"]
+
+
+def test_balance_reports_blocks_and_warns_when_low(ledger_in_test_folder: Path) -> None:
+    agreement = str(EXAMPLES / "cobalt-dental" / "agreement.yaml")
+    classified = run("classify", agreement, str(EXAMPLES / "cobalt-dental" / "tickets.csv"), "--format", "json")
+    assert "warning: 'Cobalt Dental Group' has 1h45m of prepaid hours left on 2026-11-26" in classified.stderr
+    result = run("balance", agreement, "--as-of", "2026-11-30", "--format", "json")
+    report = json.loads(result.stdout)
+    assert [(block["id"], block["used_minutes"], block["left_minutes"]) for block in report["blocks"]] == [
+        ("B-2026-01", 1200, 0),
+        ("B-2026-08", 495, 105),
+    ]
+    assert report["low"] is True and report["forecast"]["runs_out"]
+    assert run("balance", agreement, "--as-of", "2026-11-30", "--fail-when-low").exit_code == 1
+    table = run("balance", agreement, "--as-of", "2026-03-01").stdout
+    assert "warning" not in table and "B-2026-08" in table
+
+
+def test_balance_refuses_a_plan_without_prepaid_hours() -> None:
+    result = CliRunner().invoke(main, ["balance", HARBOR_VALE])
+    assert result.exit_code == 2
+    assert "is a per_device plan; prepaid hours belong to block_hours plans" in result.output

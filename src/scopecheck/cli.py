@@ -127,6 +127,7 @@ def classify(agreement: str, tickets: tuple[str, ...], output_format: str | None
             decidable.append(prepared)
     recorded = _decide_with_ledger(program, decidable, ledger_path, dry_run, use_ledger=not no_ledger)
     decisions = list(recorded.decisions)
+    _warn_when_prepaid_hours_are_low(loaded.agreement, recorded.draws)
     if period is not None:
         decisions = [decision for decision in decisions if decision.work.start in period]
     chosen = output_format or ("table" if sys.stdout.isatty() else "jsonl")
@@ -182,6 +183,23 @@ def _decide_with_ledger(program, tickets: list, ledger_path: str | None, dry_run
     if len(recorded.redecided) > shown:
         click.echo(f"  and {len(recorded.redecided) - shown} more entries decided again", err=True)
     return recorded
+
+
+def _warn_when_prepaid_hours_are_low(agreement, draws) -> None:
+    """The renewal conversation should happen before the hours are gone: say so at once."""
+    from scopecheck.evaluate.prepaid import balance_of
+    from scopecheck.values import format_duration
+
+    if agreement.prepaid is None or agreement.prepaid.warn_below is None:
+        return
+    # After the last ticket recorded, which may be dated ahead of today (work booked ahead).
+    as_of = max([dt.datetime.now(agreement.calendar.zone).date(), *(day for day, _ in draws)])
+    balance = balance_of(agreement.prepaid, draws, as_of)
+    if balance.low:
+        left = format_duration(dt.timedelta(minutes=balance.left)) if balance.left else "no hours"
+        click.echo(f"warning: '{agreement.client.name}' has {left} of prepaid hours left on {as_of.isoformat()}, under the "
+                   f"{format_duration(agreement.prepaid.warn_below)} the agreement warns at "
+                   f"(see scopecheck balance {agreement.path})", err=True)
 
 
 def _entry_words(entry) -> str:
@@ -290,6 +308,61 @@ def _agreement_only(path: str):
     except DiagnosticError as error:
         _report(error.diagnostics, sources)
         sys.exit(EXIT_UNUSABLE)
+
+
+@main.command()
+@click.argument("agreement", type=click.Path(dir_okay=False))
+@_ledger_option
+@click.option("--as-of", "as_of_text", metavar="DATE", help="The day to report on (default: today in the client's time zone).")
+@click.option("--format", "output_format", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@click.option("--fail-when-low", is_flag=True, help="Exit with 1 when the hours left are under the agreement's warn_below.")
+def balance(agreement: str, ledger_path: str | None, as_of_text: str | None, output_format: str, fail_when_low: bool) -> None:
+    """Show a block_hours client's prepaid hours: bought, used and left per block, and when
+    they run out at the recent rate of use.
+
+    The hours used are those the ledger recorded (classify draws them). A warning follows when
+    the usable hours left fall under the agreement's prepaid.warn_below, so the renewal
+    conversation happens before the hours are gone.
+
+    \b
+    Examples:
+      scopecheck balance examples/cobalt-dental/agreement.yaml
+      scopecheck balance agreement.yaml --as-of 2026-06-30 --format json
+      scopecheck balance agreement.yaml --fail-when-low    # in a nightly job
+    """
+    from scopecheck import output
+    from scopecheck.evaluate.prepaid import balance_of
+    from scopecheck.ledger import LedgerError, open_ledger
+    from scopecheck.ledger.records import client_key
+
+    loaded_agreement = _agreement_only(agreement)
+    if loaded_agreement.prepaid is None:
+        raise click.UsageError(
+            f"'{agreement}' is a {loaded_agreement.plan.model} plan; prepaid hours belong to block_hours plans"
+        )
+    try:
+        as_of = dt.date.fromisoformat(as_of_text) if as_of_text else dt.datetime.now(loaded_agreement.calendar.zone).date()
+    except ValueError:
+        raise click.UsageError(f"--as-of '{as_of_text}' is not a date; write it like 2026-11-30") from None
+    try:
+        ledger = open_ledger(ledger_path, writable=False)
+        entries = []
+        if ledger is not None:
+            try:
+                with ledger.session() as session:
+                    entries = session.entries(client_key(loaded_agreement))
+            finally:
+                ledger.close()
+    except LedgerError as error:
+        click.echo(f"error: {error}", err=True)
+        sys.exit(EXIT_UNUSABLE)
+    draws = [(entry.work_start.date(), draw) for entry in entries for draw in entry.drawn]
+    report = balance_of(loaded_agreement.prepaid, draws, as_of)
+    if output_format == "json":
+        click.echo(json.dumps(output.balance_record(report, loaded_agreement.currency), indent=2, ensure_ascii=False))
+    else:
+        output.write_balance(report, sys.stdout, loaded_agreement.currency)
+    sys.exit(EXIT_SOME_INVALID if fail_when_low and report.low else EXIT_OK)
 
 
 @main.command()

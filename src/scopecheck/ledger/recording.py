@@ -21,7 +21,7 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from scopecheck.evaluate.decision import Decision
+from scopecheck.evaluate.decision import Decision, Draw
 from scopecheck.evaluate.program import Program, decision_order
 from scopecheck.ledger.records import Entry, agreement_version, client_key, entry_of, why_replaced
 from scopecheck.ledger.sqlite import LedgerSession
@@ -41,6 +41,7 @@ class Recorded:
     redecided: tuple[tuple[Entry, Entry, str], ...]
     repeated_ids: tuple[str, ...]
     written: bool
+    draws: tuple[tuple[dt.date, Draw], ...]  # every prepaid draw of the client after the run, by local day
 
 
 def decide_and_record(program: Program, tickets: Sequence[Ticket], session: LedgerSession | None,
@@ -64,6 +65,7 @@ def decide_and_record(program: Program, tickets: Sequence[Ticket], session: Ledg
     start_over = min(orders, default=None)
     history = program.new_history()
     again: list[Ticket] = []
+    draws: list[tuple[dt.date, Draw]] = []
     for entry in existing.values():  # in the order work started
         if entry.ticket_id in latest:
             continue
@@ -71,6 +73,7 @@ def decide_and_record(program: Program, tickets: Sequence[Ticket], session: Ledg
             again.append(_prepared(program, entry))
         else:
             history.add(entry.earlier())
+            draws.extend((entry.work_start.date(), draw) for draw in entry.drawn)
     decisions = program.decide_batch(batch + again, history)
 
     rules, terms, currency = program.version, agreement_version(agreement), agreement.currency
@@ -78,6 +81,7 @@ def decide_and_record(program: Program, tickets: Sequence[Ticket], session: Ledg
     changes: list[tuple[Entry, Entry, str]] = []
     unchanged = 0
     for decision in decisions:
+        draws.extend((decision.work.start.date(), draw) for draw in decision.drawn)
         new = entry_of(decision, client, currency, rules, terms, decided_at)
         old = existing.get(new.ticket_id)
         if old is None:
@@ -100,6 +104,7 @@ def decide_and_record(program: Program, tickets: Sequence[Ticket], session: Ledg
         redecided=tuple(change for change in changes if change[0].ticket_id not in in_batch),
         repeated_ids=tuple(repeated),
         written=written,
+        draws=tuple(sorted(draws, key=lambda pair: pair[0])),
     )
 
 
