@@ -3,7 +3,9 @@
 Exit codes (README, "Exit codes"):
     0  every ticket was classified
     1  some tickets were invalid and were not classified (the rest were)
-    2  usage error, or an agreement or rule file that cannot be used
+    2  usage error, or an agreement, rule file or ledger that cannot be used
+
+`balance --fail-when-low` exits with 1 when the prepaid hours left are under warn_below.
 """
 
 from __future__ import annotations
