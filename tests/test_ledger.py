@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import random
 import sqlite3
 from pathlib import Path
 
@@ -13,6 +14,7 @@ from click.testing import CliRunner
 
 from scopecheck import engine
 from scopecheck.cli import main
+from scopecheck.evaluate.program import decision_order
 from scopecheck.ledger import LedgerError, open_ledger
 from scopecheck.ledger import sqlite as ledger_sqlite
 from scopecheck.ledger.records import Entry, ticket_from_json, ticket_json
@@ -20,7 +22,7 @@ from scopecheck.ledger.recording import decide_and_record
 from scopecheck.tickets.read import read_tickets
 
 from .conftest import EXAMPLES
-from .year_of_tickets import AGREEMENT, write_jsonl, year_of_tickets
+from .year_of_tickets import write_jsonl, year_of_tickets
 
 HARBOR_VALE = str(EXAMPLES / "harbor-vale" / "agreement.yaml")
 CLIENT = "harbor-vale"
@@ -102,10 +104,23 @@ def test_moving_a_ticket_later_gives_its_allowance_back_to_the_tickets_it_passes
     assert outcomes(ledger_in_test_folder) == {"M-2": ("in_plan", "day_to_day_support"), "M-1": ("billable", "extra_move")}
 
 
-def test_a_year_ticket_by_ticket_gives_the_same_ledger_as_one_batch(tmp_path: Path) -> None:
-    program = engine.load(AGREEMENT).program
-    year = write_jsonl(year_of_tickets(150), tmp_path / "year.jsonl")
-    tickets = [program.prepare(ticket) for ticket in read_tickets(str(year))]
+YEARS = {
+    # One move a year per user among 12 people: allowances spent and counted.
+    "moves": ("harbor-vale", lambda: year_of_tickets(150)),
+    # Prepaid blocks drawn down, run out, and bought again.
+    "prepaid blocks": ("cobalt-dental", None),
+    # 30 people on a 25-user flat rate, across the turn of a contract year (1 April).
+    "ceilings": ("riverside", lambda: year_of_tickets(150, seed=3, requesters=30)),
+}
+
+
+@pytest.mark.parametrize("year", YEARS)
+def test_a_year_ticket_by_ticket_gives_the_same_ledger_as_one_batch(year: str, tmp_path: Path) -> None:
+    client, generate = YEARS[year]
+    program = engine.load(EXAMPLES / client / "agreement.yaml").program
+    source = write_jsonl(generate(), tmp_path / "year.jsonl") if generate else EXAMPLES / client / "tickets.csv"
+    tickets = [program.prepare(ticket) for ticket in read_tickets(str(source))]
+    random.Random(1).shuffle(tickets)
 
     def record(path: Path, batches: list[list]) -> list[Entry]:
         ledger = open_ledger(path)
@@ -113,13 +128,14 @@ def test_a_year_ticket_by_ticket_gives_the_same_ledger_as_one_batch(tmp_path: Pa
             with ledger.session() as session:
                 decide_and_record(program, batch, session)
         ledger.close()
-        return entries(path)
+        return entries(path, client)
 
     in_one_batch = record(tmp_path / "batch.sqlite3", [tickets])
     arriving_shuffled = record(tmp_path / "shuffled.sqlite3", [[ticket] for ticket in tickets])
-    in_time_order = record(tmp_path / "ordered.sqlite3", [[ticket] for ticket in sorted(tickets, key=lambda t: (t.opened_at, t.id))])
-    assert sum(entry.deciding_rule == "extra_move" for entry in in_one_batch) > 20
-    assert len(in_one_batch) == len(arriving_shuffled) == len(in_time_order) == 150
+    in_time_order = record(tmp_path / "ordered.sqlite3", [[ticket] for ticket in sorted(tickets, key=decision_order)])
+    telling = {"moves": "extra_move", "prepaid blocks": "prepaid_hours", "ceilings": "over_user_ceiling"}[year]
+    assert sum(telling in (entry.deciding_rule, *(line["rule"] for line in entry.charges)) for entry in in_one_batch) >= 2
+    assert len(in_one_batch) == len(arriving_shuffled) == len(in_time_order) == len(tickets)
     for batch_entry, shuffled_entry, ordered_entry in zip(in_one_batch, arriving_shuffled, in_time_order):
         assert batch_entry.same_decision(shuffled_entry), batch_entry.ticket_id
         assert batch_entry.same_decision(ordered_entry), batch_entry.ticket_id
@@ -134,6 +150,44 @@ def test_a_ticket_reads_back_from_the_ledger_as_it_was_recorded() -> None:
         assert ticket_json(ticket_from_json(text)) == text
         # Read back, times carry fixed offsets; made local again, they are the zone's.
         assert program.prepare(ticket_from_json(text)) == prepared
+
+
+def test_tickets_seconds_apart_keep_their_order_across_runs(tmp_path: Path, ledger_in_test_folder: Path) -> None:
+    later = move("M-A", "2026-02-02", opened_at="2026-02-02T10:00:30")
+    earlier = move("M-B", "2026-02-02", opened_at="2026-02-02T10:00:10")
+    run("classify", HARBOR_VALE, tickets_file(tmp_path, later, name="a.jsonl"), "--format", "json")
+    run("classify", HARBOR_VALE, tickets_file(tmp_path, earlier, name="b.jsonl"), "--format", "json")
+    assert outcomes(ledger_in_test_folder) == {"M-B": ("in_plan", "day_to_day_support"), "M-A": ("billable", "extra_move")}
+    again = run("classify", HARBOR_VALE, tickets_file(tmp_path, earlier, name="b.jsonl"), "--format", "json")
+    assert "0 new, 0 changed, 1 unchanged" in again.stderr
+
+
+def test_after_the_agreement_changes_older_entries_are_decided_under_the_new_terms(tmp_path: Path, ledger_in_test_folder: Path) -> None:
+    client = tmp_path / "client"
+    client.mkdir()
+    for name in ("agreement.yaml", "harbor-vale.scope"):
+        (client / name).write_text((EXAMPLES / "harbor-vale" / name).read_text())
+    agreement = str(client / "agreement.yaml")
+    run("classify", agreement, tickets_file(tmp_path, move("M-1", "2026-01-12"), move("M-2", "2026-03-02")), "--format", "json")
+    assert outcomes(ledger_in_test_folder)["M-2"] == ("billable", "extra_move")
+    text = (client / "agreement.yaml").read_text()
+    (client / "agreement.yaml").write_text(text.replace("materials_markup: 10%", "materials_markup: 10%\n  moves_per_year: 2"))
+    result = run("classify", agreement, tickets_file(tmp_path, move("M-3", "2026-09-01", requester="eli@harborvale.example"),
+                                                     name="later.jsonl"), "--format", "json")
+    assert "M-2: billable by extra_move, $135.00 -> in plan by day_to_day_support, $0.00 (the agreement changed)" in result.stderr
+    by_id = {entry.ticket_id: entry for entry in entries(ledger_in_test_folder)}
+    assert by_id["M-2"].outcome == "in_plan" and by_id["M-2"].revision == 2
+    # M-1 comes out the same under the new terms: restated, with no earlier version to keep.
+    assert by_id["M-1"].revision == 1 and by_id["M-1"].agreement_version == by_id["M-2"].agreement_version
+
+
+def test_a_ticket_id_given_in_two_files_is_reported_and_the_first_kept(tmp_path: Path, ledger_in_test_folder: Path) -> None:
+    first = tickets_file(tmp_path, move("M-1", "2026-02-02"), name="a.jsonl")
+    second = tickets_file(tmp_path, move("M-1", "2026-02-02", estimate="9h"), name="b.jsonl")
+    result = run("classify", HARBOR_VALE, first, second, "--format", "json")
+    assert result.exit_code == 1
+    assert f"error[ticket.duplicate-id]: ticket 'M-1' in '{second}' is already in '{first}'" in result.stderr
+    assert outcomes(ledger_in_test_folder) == {"M-1": ("in_plan", "day_to_day_support")}
 
 
 # --- where the ledger is, and what it refuses -------------------------------------------------
@@ -168,13 +222,29 @@ def test_a_file_that_is_not_a_ledger_is_refused_and_left_alone(tmp_path: Path) -
     not_a_ledger.write_text("id,opened_at\nT-1,2026-01-05T09:00\n")
     result = run("classify", HARBOR_VALE, tickets_file(tmp_path, move("M-1", "2026-02-02")), "--ledger", str(not_a_ledger))
     assert result.exit_code == 2
-    assert result.stderr.strip() == f"error: {not_a_ledger}: file is not a database"
+    assert result.stderr.strip() == f"error: ledger '{not_a_ledger}': file is not a database"
     assert not_a_ledger.read_text() == "id,opened_at\nT-1,2026-01-05T09:00\n"
     other = tmp_path / "other.sqlite3"
     with sqlite3.connect(other) as connection:
         connection.execute("CREATE TABLE invoices (id INTEGER)")
     with pytest.raises(LedgerError, match="not a scopecheck ledger"):
         open_ledger(other)
+
+
+def test_a_ledger_path_that_cannot_be_a_file_is_refused_in_words(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    batch = tickets_file(tmp_path, move("M-1", "2026-02-02"))
+    monkeypatch.setenv("SCOPECHECK_LEDGER", str(tmp_path))
+    folder = run("classify", HARBOR_VALE, batch)
+    assert folder.exit_code == 2 and f"error: ledger '{tmp_path}' is a folder; name a file" in folder.stderr
+    under_a_file = run("classify", HARBOR_VALE, batch, "--ledger", f"{batch}/ledger.sqlite3")
+    assert under_a_file.exit_code == 2 and "cannot create its folder, as part of that path is a file" in under_a_file.stderr
+
+
+def test_an_empty_ledger_file_reads_as_no_entries(tmp_path: Path) -> None:
+    empty = tmp_path / "empty.sqlite3"
+    empty.touch()
+    result = run("history", HARBOR_VALE, "--ledger", str(empty), "--format", "table")
+    assert result.exit_code == 0 and result.stdout.strip() == "no entries for 'harbor-vale' yet"
 
 
 def test_a_ledger_from_a_newer_scopecheck_is_refused(tmp_path: Path) -> None:
@@ -291,6 +361,7 @@ def test_example_sends_an_unlisted_device_to_review() -> None:
 def test_balance_reports_blocks_and_warns_when_low(ledger_in_test_folder: Path) -> None:
     agreement = str(EXAMPLES / "cobalt-dental" / "agreement.yaml")
     classified = run("classify", agreement, str(EXAMPLES / "cobalt-dental" / "tickets.csv"), "--format", "json")
+    # As the last draw (Thanksgiving) left the blocks, whatever day the test runs on.
     assert "warning: 'Cobalt Dental Group' has 1h45m of prepaid hours left on 2026-11-26" in classified.stderr
     result = run("balance", agreement, "--as-of", "2026-11-30", "--format", "json")
     report = json.loads(result.stdout)

@@ -19,15 +19,17 @@ REQUESTERS = tuple(f"user{number}@harborvale.example" for number in range(12))
 CATEGORIES = ("help_desk", "help_desk", "incident", "maintenance", "move", "move", "repair", "install_software")
 
 
-def year_of_tickets(count: int, seed: int = 7) -> list[dict]:
+def year_of_tickets(count: int, seed: int = 7, requesters: int = len(REQUESTERS)) -> list[dict]:
     chooser = random.Random(seed)
+    people = tuple(f"user{number}@harborvale.example" for number in range(requesters))
     tickets = []
     for number in range(count):
-        opened = dt.datetime(2026, 1, 2, 8) + dt.timedelta(minutes=chooser.randrange(0, 360 * 24 * 60, 15))
+        # Exports carry seconds; tickets a few seconds apart must keep their order.
+        opened = dt.datetime(2026, 1, 2, 8) + dt.timedelta(seconds=chooser.randrange(0, 360 * 24 * 3600, 450) + chooser.choice((0, 0, 10, 30)))
         ticket = {
             "id": f"Y-{number:05d}",
-            "opened_at": opened.isoformat(timespec="minutes"),
-            "requester": chooser.choice(REQUESTERS),
+            "opened_at": opened.isoformat(timespec="seconds"),
+            "requester": chooser.choice(people),
             "category": chooser.choice(CATEGORIES),
             "summary": "generated request",
             "estimate": f"{chooser.choice((15, 30, 45, 60, 90, 120, 300))}m",

@@ -107,13 +107,19 @@ def classify(agreement: str, tickets: tuple[str, ...], output_format: str | None
         sys.exit(EXIT_UNUSABLE)
     valid = []
     invalid = 0
+    first_source: dict[str, str] = {}
     for source in tickets:
         try:
             for item in read_tickets(source, format=input_format, mapping=ticket_mapping):
                 if isinstance(item, Diagnostic):
                     invalid += 1
                     _report([item], sources)
+                elif item.id in first_source:  # as within one file: the first one counts
+                    invalid += 1
+                    _report([Diagnostic("ticket.duplicate-id", f"ticket '{item.id}' in '{source}' is already in '{first_source[item.id]}'",
+                                        help="each ticket needs its own id; the second one is skipped")], sources)
                 else:
+                    first_source[item.id] = source
                     valid.append(item)
         except DiagnosticError as error:
             invalid += 1
@@ -169,8 +175,6 @@ def _decide_with_ledger(program, tickets: list, ledger_path: str | None, dry_run
     except LedgerError as error:
         click.echo(f"error: {error}", err=True)
         sys.exit(EXIT_UNUSABLE)
-    for ticket_id in dict.fromkeys(recorded.repeated_ids):
-        click.echo(f"warning: ticket '{ticket_id}' is given more than once; its last version is the one decided", err=True)
     where = ledger.path if ledger is not None else "the ledger"
     counts = f"{recorded.added} new, {recorded.changed} changed, {recorded.unchanged} unchanged"
     if recorded.written:
@@ -194,8 +198,8 @@ def _warn_when_prepaid_hours_are_low(agreement, draws) -> None:
 
     if agreement.prepaid is None or agreement.prepaid.warn_below is None:
         return
-    # After the last ticket recorded, which may be dated ahead of today (work booked ahead).
-    as_of = max([dt.datetime.now(agreement.calendar.zone).date(), *(day for day, _ in draws)])
+    # As the last draw left it (today when nothing was drawn), whatever day the run is on.
+    as_of = draws[-1][0] if draws else dt.datetime.now(agreement.calendar.zone).date()
     balance = balance_of(agreement.prepaid, draws, as_of)
     if balance.low:
         left = format_duration(dt.timedelta(minutes=balance.left)) if balance.left else "no hours"

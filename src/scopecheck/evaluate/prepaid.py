@@ -222,7 +222,7 @@ def balance_of(prepaid: Prepaid, draws: Iterable[tuple[dt.date, Draw]], as_of: d
     the agreement no longer has are left out."""
     used = {block.id: 0 for block in prepaid.blocks}
     first_purchase = min(block.purchased for block in prepaid.blocks)
-    window_start = max(as_of - dt.timedelta(days=FORECAST_DAYS - 1), first_purchase)
+    window_start = max(as_of - min(dt.timedelta(days=FORECAST_DAYS - 1), as_of - dt.date.min), first_purchase)
     recent = 0
     for day, draw in draws:
         if day > as_of or draw.block_id not in used:
@@ -280,8 +280,8 @@ def _forecast(prepaid: Prepaid, usable: dict[str, BlockBalance], as_of: dt.date,
         else:
             now = runs_dry if runs_dry is not None else now
     runs_out = None
-    if rate and any(balance.left for balance in usable.values()):
-        runs_out = as_of + dt.timedelta(days=math.ceil(now))
+    if rate and any(balance.left for balance in usable.values()) and math.ceil(now) <= (dt.date.max - as_of).days:
+        runs_out = as_of + dt.timedelta(days=math.ceil(now))  # beyond the calendar's end: no date to give
     return Forecast(days, recent, runs_out, tuple(expiring))
 
 

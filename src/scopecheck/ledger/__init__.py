@@ -41,4 +41,4 @@ def default_ledger_path() -> Path:
 def open_ledger(path: str | Path | None = None, writable: bool = True) -> SqliteLedger | None:
     """The ledger at ``path`` (default: ``default_ledger_path()``); ``None`` when it is opened
     read-only and does not exist yet. Raises ``LedgerError`` for a file that cannot serve."""
-    return SqliteLedger.open(Path(path).expanduser() if path else default_ledger_path(), writable=writable)
+    return SqliteLedger.open(Path(path).expanduser() if path is not None else default_ledger_path(), writable=writable)

@@ -31,7 +31,7 @@ from scopecheck.tickets.model import Ticket
 @dataclass(frozen=True, slots=True)
 class Recorded:
     """What a run did. ``decisions`` are the batch's, in the order its tickets arrived (a ticket
-    id given twice is decided once, as its last version); ``redecided`` are entries outside the
+    id given twice is decided once, as its first version); ``redecided`` are entries outside the
     batch whose decision changed because of it, each as (before, after, why)."""
 
     decisions: tuple[Decision, ...]
@@ -52,16 +52,21 @@ def decide_and_record(program: Program, tickets: Sequence[Ticket], session: Ledg
     latest: dict[str, Ticket] = {}
     repeated: list[str] = []
     for ticket in tickets:
-        if ticket.id in latest:
+        if ticket.id in latest:  # as the reader does within a file: the first one counts
             repeated.append(ticket.id)
-        latest[ticket.id] = ticket
+        else:
+            latest[ticket.id] = ticket
     batch = list(latest.values())
     agreement = program.agreement
     client = client_key(agreement)
     existing = {entry.ticket_id: entry for entry in session.entries(client)} if session else {}
 
+    rules, terms, currency = program.version, agreement_version(agreement), agreement.currency
     orders = [decision_order(ticket) for ticket in batch]
     orders += [existing[ticket.id].order for ticket in batch if ticket.id in existing]
+    # Entries decided under other rules or terms are decided again under these, from the
+    # earliest of them on, so the ledger stays what one run under today's terms would give.
+    orders += [entry.order for entry in existing.values() if (entry.rules_version, entry.agreement_version) != (rules, terms)][:1]
     start_over = min(orders, default=None)
     history = program.new_history()
     again: list[Ticket] = []
@@ -76,9 +81,9 @@ def decide_and_record(program: Program, tickets: Sequence[Ticket], session: Ledg
             draws.extend((entry.work_start.date(), draw) for draw in entry.drawn)
     decisions = program.decide_batch(batch + again, history)
 
-    rules, terms, currency = program.version, agreement_version(agreement), agreement.currency
     added: list[Entry] = []
     changes: list[tuple[Entry, Entry, str]] = []
+    restated: list[Entry] = []  # the same result under new terms: no earlier version to keep
     unchanged = 0
     for decision in decisions:
         draws.extend((decision.work.start.date(), draw) for draw in decision.drawn)
@@ -88,12 +93,16 @@ def decide_and_record(program: Program, tickets: Sequence[Ticket], session: Ledg
             added.append(new)
         elif old.same_decision(new):
             unchanged += old.ticket_id in latest
+        elif old.same_result(new):
+            restated.append(new.renumbered(old.revision))
+            unchanged += old.ticket_id in latest
         else:
             changes.append((old, new.renumbered(old.revision + 1), why_replaced(old, new)))
     written = session is not None and session.writable
     if written:
         session.insert(added)
         session.replace(changes, decided_at)
+        session.update(restated)
     in_batch = set(latest)
     by_id = {decision.ticket.id: decision for decision in decisions[: len(batch)]}
     return Recorded(

@@ -19,7 +19,7 @@ from types import MappingProxyType
 
 from scopecheck.agreement.model import Agreement
 from scopecheck.evaluate.decision import Decision, Draw
-from scopecheck.evaluate.history import Earlier
+from scopecheck.evaluate.history import Earlier, work_start
 from scopecheck.tickets.model import Material, Ticket
 from scopecheck.values import minor_unit
 
@@ -88,6 +88,8 @@ def ticket_json(ticket: Ticket) -> str:
 
 
 def ticket_from_json(text: str) -> Ticket:
+    """The ticket ``ticket_json`` wrote; its times carry fixed offsets (``Program.prepare``
+    makes them local again)."""
     fields = json.loads(text)
     return Ticket(**{name: _decode(value) for name, value in fields.items()})
 
@@ -159,6 +161,10 @@ class Entry:
     def same_decision(self, other: Entry) -> bool:
         """Whether two entries record the same decision of the same ticket under the same
         terms; when they do, recording ``other`` changes nothing."""
+        return self.same_result(other) and (self.rules_version, self.agreement_version) == (other.rules_version, other.agreement_version)
+
+    def same_result(self, other: Entry) -> bool:
+        """Whether two entries decide the same ticket alike, whatever terms decided them."""
         return _content(self) == _content(other)
 
     def earlier(self, ticket: Ticket | None = None) -> Earlier:
@@ -166,13 +172,13 @@ class Entry:
         return Earlier(ticket or self.ticket, self.work_start, self.outcome, self.deciding_rule, self.drawn)
 
     def renumbered(self, revision: int) -> Entry:
+        """The entry as revision ``revision`` of its ticket's decision."""
         return replace(self, revision=revision)
 
 
 def _content(entry: Entry) -> tuple:
     return (
-        entry.ticket_hash, entry.outcome, entry.deciding_rule, entry.reason, entry.total, entry.charges,
-        entry.drawn, entry.rules_version, entry.agreement_version,
+        entry.ticket_hash, entry.outcome, entry.deciding_rule, entry.reason, entry.total, entry.charges, entry.drawn,
         # As text: in the hour the clocks go back, Python never finds a zoned and a fixed-offset
         # time equal (PEP 495), and entries read back carry fixed offsets.
         entry.work_start.isoformat(), entry.work_end.isoformat() if entry.work_end else None,
@@ -187,7 +193,8 @@ def entry_of(decision: Decision, client: str, currency: str, rules: str, terms: 
     return Entry(
         client=client,
         ticket_id=decision.ticket.id,
-        work_start=work.start,
+        # The ticket's own start, to the second: the order tickets are decided in.
+        work_start=work_start(decision.ticket),
         work_end=work.end,
         requester=decision.ticket.requester,
         device=decision.ticket.device,

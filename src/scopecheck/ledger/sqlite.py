@@ -126,7 +126,11 @@ class SqliteLedger:
     @classmethod
     def open(cls, path: Path, writable: bool = True, wait_seconds: float = DEFAULT_WAIT_SECONDS) -> SqliteLedger | None:
         """Open (creating and migrating it when ``writable``) the ledger at ``path``. A ledger
-        opened read-only that does not exist yet is ``None``: there is nothing in it."""
+        opened read-only that does not exist yet, or was never written, is ``None``: there is
+        nothing in it."""
+        where = f"ledger '{path}'"
+        if path.is_dir():
+            raise LedgerError(f"{where} is a folder; name a file, such as {path / 'ledger.sqlite3'}")
         if not writable and not path.exists():
             return None
         try:
@@ -134,30 +138,38 @@ class SqliteLedger:
                 path.parent.mkdir(parents=True, exist_ok=True)
                 connection = sqlite3.connect(path, timeout=wait_seconds, isolation_level=None)
             else:
-                connection = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=wait_seconds, isolation_level=None)
+                connection = _connect_read_only(path, wait_seconds)
+        except (FileExistsError, NotADirectoryError):
+            raise LedgerError(f"{where}: cannot create its folder, as part of that path is a file") from None
         except (sqlite3.Error, OSError) as error:
-            raise LedgerError(f"{path}: cannot open the ledger: {_words(error)}") from None
+            raise LedgerError(f"{where}: cannot open it: {_words(error)}") from None
         ledger = cls(path, connection, writable)
         try:
-            ledger._prepare()
+            version = ledger._prepare()
         except sqlite3.Error as error:
             connection.close()
-            raise LedgerError(f"{path}: {_words(error)}") from None
+            raise LedgerError(f"{where}: {_busy_or(error)}") from None
         except LedgerError:
             connection.close()
             raise
+        if not writable and version == 0:
+            connection.close()
+            return None
         return ledger
 
     def close(self) -> None:
         self._connection.close()
 
-    def _prepare(self) -> None:
+    def _prepare(self) -> int:
+        """Check the file is a ledger this scopecheck reads, migrate it when writable; return
+        its schema version (0: nothing was ever written)."""
         tables = {row[0] for row in self._connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
         if tables and "scopecheck_meta" not in tables:
-            raise LedgerError(f"{self.path}: this SQLite file is not a scopecheck ledger; name another file with --ledger")
+            raise LedgerError(f"ledger '{self.path}': this SQLite file is not a scopecheck ledger; name another file with --ledger")
         if not self.writable:
-            self._check_version(self._version())
-            return
+            version = self._version()
+            self._check_version(version)
+            return version
         # WAL lets readers read while a run writes; it is a property of the file, set once.
         self._connection.execute("PRAGMA journal_mode = WAL")
         with self._transaction():
@@ -172,6 +184,7 @@ class SqliteLedger:
                 "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
                 (str(SCHEMA_VERSION),),
             )
+        return SCHEMA_VERSION
 
     def _version(self) -> int:
         try:
@@ -183,7 +196,7 @@ class SqliteLedger:
     def _check_version(self, version: int) -> None:
         if version > SCHEMA_VERSION:
             raise LedgerError(
-                f"{self.path}: the ledger's schema is version {version}, newer than this scopecheck reads "
+                f"ledger '{self.path}': its schema is version {version}, newer than this scopecheck reads "
                 f"({SCHEMA_VERSION}); upgrade scopecheck"
             )
 
@@ -209,12 +222,8 @@ class SqliteLedger:
         try:
             with self._transaction():
                 yield LedgerSession(self._connection, self.writable)
-        except sqlite3.OperationalError as error:
-            if "locked" in str(error) or "busy" in str(error):
-                raise LedgerError(f"{self.path}: the ledger is busy: another run is still recording into it") from None
-            raise LedgerError(f"{self.path}: {_words(error)}") from None
         except sqlite3.Error as error:
-            raise LedgerError(f"{self.path}: {_words(error)}") from None
+            raise LedgerError(f"ledger '{self.path}': {_busy_or(error)}") from None
 
 
 class LedgerSession:
@@ -255,6 +264,7 @@ class LedgerSession:
         return found
 
     def insert(self, entries: Iterable[Entry]) -> None:
+        """Add new entries."""
         self._connection.executemany(_INSERT, (_row(entry) for entry in entries))
 
     def replace(self, changes: Sequence[tuple[Entry, Entry, str]], replaced_at: dt.datetime) -> None:
@@ -265,12 +275,36 @@ class LedgerSession:
         )
         self._connection.executemany(_UPDATE, (_row(new)[2:] + (new.client, new.ticket_id) for _, new, _ in changes))
 
-    def clients(self) -> list[str]:
-        return [row[0] for row in self._connection.execute("SELECT DISTINCT client FROM entries ORDER BY client")]
+    def update(self, entries: Iterable[Entry]) -> None:
+        """Rewrite entries in place, keeping no earlier version: for a decision restated
+        under new terms with the same result."""
+        self._connection.executemany(_UPDATE, (_row(entry)[2:] + (entry.client, entry.ticket_id) for entry in entries))
 
 
 def _words(error: BaseException) -> str:
     return str(error).rstrip(".")
+
+
+def _busy_or(error: sqlite3.Error) -> str:
+    if isinstance(error, sqlite3.OperationalError) and ("locked" in str(error) or "busy" in str(error)):
+        return "it is busy: another run has been recording into it for longer than scopecheck waits"
+    return _words(error)
+
+
+def _connect_read_only(path: Path, wait_seconds: float) -> sqlite3.Connection:
+    """A connection that cannot write. A ledger in a folder the user cannot write to (an
+    archive, a read-only share) cannot have its shared-memory file created; such a file has no
+    writer either, so it is read as immutable."""
+    uri = path.resolve().as_uri()
+    connection = sqlite3.connect(f"{uri}?mode=ro", uri=True, timeout=wait_seconds, isolation_level=None)
+    try:
+        connection.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    except sqlite3.OperationalError as error:
+        if "unable to open" not in str(error):
+            raise
+        connection.close()
+        connection = sqlite3.connect(f"{uri}?immutable=1", uri=True, timeout=wait_seconds, isolation_level=None)
+    return connection
 
 
 # --- rows ------------------------------------------------------------------------------------
