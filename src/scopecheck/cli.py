@@ -175,12 +175,13 @@ def _decide_with_ledger(program, tickets: list, ledger_path: str | None, dry_run
     except LedgerError as error:
         click.echo(f"error: {error}", err=True)
         sys.exit(EXIT_UNUSABLE)
-    where = ledger.path if ledger is not None else "the ledger"
     counts = f"{recorded.added} new, {recorded.changed} changed, {recorded.unchanged} unchanged"
-    if recorded.written:
-        click.echo(f"ledger {where}: {counts}", err=True)
+    if ledger is None:
+        click.echo("dry run: there is no ledger yet, so nothing was counted from it or recorded", err=True)
+    elif recorded.written:
+        click.echo(f"ledger {ledger.path}: {counts}", err=True)
     else:
-        click.echo(f"dry run, nothing recorded in {where} (it would record {counts})", err=True)
+        click.echo(f"dry run, nothing recorded in {ledger.path} (it would record {counts})", err=True)
     shown = 10
     for before, after, why in recorded.redecided[:shown]:
         was, now = _entry_words(before), _entry_words(after)

@@ -39,7 +39,6 @@ class Recorded:
     changed: int
     unchanged: int
     redecided: tuple[tuple[Entry, Entry, str], ...]
-    repeated_ids: tuple[str, ...]
     written: bool
     draws: tuple[tuple[dt.date, Draw], ...]  # every prepaid draw of the client after the run, by local day
 
@@ -50,16 +49,16 @@ def decide_and_record(program: Program, tickets: Sequence[Ticket], session: Ledg
     record them; with no session, decide them as a batch of their own."""
     decided_at = decided_at or dt.datetime.now(dt.timezone.utc)
     latest: dict[str, Ticket] = {}
-    repeated: list[str] = []
     for ticket in tickets:
-        if ticket.id in latest:  # as the reader does within a file: the first one counts
-            repeated.append(ticket.id)
-        else:
-            latest[ticket.id] = ticket
+        latest.setdefault(ticket.id, ticket)  # as the reader does within a file: the first one counts
     batch = list(latest.values())
     agreement = program.agreement
+    if session is None:  # nothing to compare with or write: no entries to build
+        decisions = program.decide_batch(batch)
+        draws = [(decision.work.start.date(), draw) for decision in decisions for draw in decision.drawn]
+        return Recorded(tuple(decisions), 0, 0, 0, (), False, tuple(sorted(draws, key=lambda pair: pair[0])))
     client = client_key(agreement)
-    existing = {entry.ticket_id: entry for entry in session.entries(client)} if session else {}
+    existing = {entry.ticket_id: entry for entry in session.entries(client)}
 
     rules, terms, currency = program.version, agreement_version(agreement), agreement.currency
     orders = [decision_order(ticket) for ticket in batch]
@@ -98,7 +97,7 @@ def decide_and_record(program: Program, tickets: Sequence[Ticket], session: Ledg
             unchanged += old.ticket_id in latest
         else:
             changes.append((old, new.renumbered(old.revision + 1), why_replaced(old, new)))
-    written = session is not None and session.writable
+    written = session.writable
     if written:
         session.insert(added)
         session.replace(changes, decided_at)
@@ -111,7 +110,6 @@ def decide_and_record(program: Program, tickets: Sequence[Ticket], session: Ledg
         changed=sum(1 for old, _, _ in changes if old.ticket_id in in_batch),
         unchanged=unchanged,
         redecided=tuple(change for change in changes if change[0].ticket_id not in in_batch),
-        repeated_ids=tuple(repeated),
         written=written,
         draws=tuple(sorted(draws, key=lambda pair: pair[0])),
     )

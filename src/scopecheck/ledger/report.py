@@ -99,7 +99,7 @@ def write_entries_table(entries: Sequence[Entry], revisions: Mapping[str, Sequen
             OUTCOME_WORDS[entry.outcome],
             entry.deciding_rule or "-",
             format_money(entry.total, entry.currency),
-            format_duration_or_dash(entry.drawn_minutes),
+            _hours_or_dash(entry.drawn_minutes),
         )
         for entry in entries
     ]
@@ -122,5 +122,5 @@ def write_entries_table(entries: Sequence[Entry], revisions: Mapping[str, Sequen
             )
 
 
-def format_duration_or_dash(minutes: int) -> str:
+def _hours_or_dash(minutes: int) -> str:
     return format_duration(dt.timedelta(minutes=minutes)) if minutes else "-"
