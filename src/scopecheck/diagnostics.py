@@ -47,6 +47,15 @@ class Severity(enum.IntEnum):
 
 
 @dataclass(frozen=True, slots=True)
+class Related:
+    """Another place a finding is about: the other rule of an ambiguous pair, the first
+    definition of a duplicate."""
+
+    span: Span
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
 class Diagnostic:
     """One problem found by one stage; ``span`` is ``None`` only when no position exists."""
 
@@ -56,6 +65,7 @@ class Diagnostic:
     severity: Severity = Severity.ERROR
     help: str | None = None
     notes: tuple[str, ...] = field(default=())
+    related: tuple[Related, ...] = field(default=())
 
     def headline(self) -> str:
         """The first line: ``file:line:col: error[code]: message``."""
@@ -110,21 +120,29 @@ class SourceLines:
 
 
 def render(diagnostic: Diagnostic, sources: SourceLines | None = None) -> str:
-    """The full text of a diagnostic: headline, source line with caret, help and notes."""
+    """The full text of a diagnostic: headline, source line with caret, each related place
+    with its line, then help and notes."""
     out = [diagnostic.headline()]
-    span = diagnostic.span
-    text = sources.line(span.path, span.line) if (sources and span) else None
-    if span and text is not None:
-        gutter = str(span.line)
-        pad = " " * len(gutter)
-        same_line = span.end_line in (None, span.line)
-        width = (span.end_column - span.column) if (same_line and span.end_column) else 1
-        width = max(1, min(width, len(text) - span.column + 2))
-        # A binary or mis-encoded file has no line worth echoing to a terminal.
-        shown = "".join(char if char.isprintable() and char != "\ufffd" else "?" for char in text.expandtabs(1))
-        out.append(f"{gutter} | {shown}")
-        out.append(f"{pad} | {' ' * (span.column - 1)}{'^' * width}")
+    out.extend(_excerpt(diagnostic.span, sources))
+    for related in diagnostic.related:
+        out.append(f"{related.span}: {related.message}")
+        out.extend(_excerpt(related.span, sources))
     if diagnostic.help:
         out.append(f"help: {diagnostic.help}")
     out.extend(f"note: {note}" for note in diagnostic.notes)
     return "\n".join(out)
+
+
+def _excerpt(span: Span | None, sources: SourceLines | None) -> list[str]:
+    """The source line under a span, and a caret under the span."""
+    text = sources.line(span.path, span.line) if (sources and span) else None
+    if span is None or text is None:
+        return []
+    gutter = str(span.line)
+    pad = " " * len(gutter)
+    same_line = span.end_line in (None, span.line)
+    width = (span.end_column - span.column) if (same_line and span.end_column) else 1
+    width = max(1, min(width, len(text) - span.column + 2))
+    # A binary or mis-encoded file has no line worth echoing to a terminal.
+    shown = "".join(char if char.isprintable() and char != "\ufffd" else "?" for char in text.expandtabs(1))
+    return [f"{gutter} | {shown}", f"{pad} | {' ' * (span.column - 1)}{'^' * width}"]
