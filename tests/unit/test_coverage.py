@@ -293,3 +293,12 @@ def test_the_inventory_places_the_same_whatever_order_tickets_are_added_in() -> 
                                                (13, "13th"), (21, "21st"), (26, "26th"), (101, "101st"), (111, "111th")])
 def test_ordinals(number: int, words: str) -> None:
     assert ordinal(number) == words
+
+
+def test_the_engines_finding_ids_are_reserved_against_client_rules():
+    from scopecheck.check.checker import RESERVED_RULE_IDS
+    from scopecheck.evaluate import coverage, prepaid
+
+    engine_ids = {coverage.UNCOVERED_USER, coverage.UNCOVERED_DEVICE, coverage.OVER_USER_CEILING,
+                  coverage.OVER_DEVICE_CEILING, prepaid.PREPAID_RULE_ID}
+    assert engine_ids == set(RESERVED_RULE_IDS)

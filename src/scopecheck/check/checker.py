@@ -12,9 +12,15 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from scopecheck.check.types import TypeChecker, declared_type
-from scopecheck.diagnostics import Diagnostic, DiagnosticError, Severity, did_you_mean
+from scopecheck.diagnostics import Diagnostic, DiagnosticError, Related, Severity, did_you_mean
 from scopecheck.syntax import ast
 from scopecheck.values import ANY, BOOLEAN, DURATION, MONEY, NUMBER, PERCENT, SCALAR_TYPES, Type
+
+
+# The engine decides some tickets itself and names the finding like a rule (docs/agreement.md,
+# "Coverage and ceilings" and "Prepaid hours"); a client rule by one of these names would make
+# the history and the reports ambiguous.
+RESERVED_RULE_IDS = ("uncovered_user", "uncovered_device", "over_user_ceiling", "over_device_ceiling", "prepaid_hours")
 
 
 @dataclass(frozen=True)
@@ -63,13 +69,23 @@ def _declarations(state: _State) -> None:
                 continue
             state.params[param.name] = param
         for rule in rule_file.rules:
+            if rule.id in RESERVED_RULE_IDS:
+                state.problems.append(
+                    Diagnostic(
+                        "check.reserved-id",
+                        f"rule id '{rule.id}' is taken by the engine's own findings",
+                        rule.span,
+                        help=f"give the rule another id; '{rule.id}' is what scopecheck calls tickets it decides itself",
+                    )
+                )
             if rule.id in first_rule:
                 state.problems.append(
                     Diagnostic(
                         "check.duplicate-rule",
                         f"rule '{rule.id}' is defined twice",
                         rule.span,
-                        help=f"it is first defined at {first_rule[rule.id].span}; give this one another id",
+                        help="give this one another id",
+                        related=(Related(first_rule[rule.id].span, f"'{rule.id}' is first defined here"),),
                     )
                 )
                 continue

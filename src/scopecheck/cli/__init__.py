@@ -46,10 +46,11 @@ def schema(which: str) -> None:
 
 
 def _register() -> None:
+    from scopecheck.cli.check import check
     from scopecheck.cli.classify import classify
     from scopecheck.cli.ledger import balance, history
 
-    for command in (classify, history, balance):
+    for command in (classify, history, balance, check):
         main.add_command(command)
 
 

@@ -1,0 +1,211 @@
+"""Checking a repository of agreements and rule files: paths in, every finding out.
+
+In: files and folders. Out: a ``CheckReport``, the files looked at and every diagnostic (each
+once, in file order). The work runs as ordered passes, and a problem in one file never stops
+the others from being checked:
+
+1. find agreements (YAML files with a top-level ``scopecheck``, or ``client`` and ``plan``,
+   key) and rule files (``*.scope``) under the paths;
+2. each agreement: its schema and values, its rule files (syntax, names, types), its parameter
+   overrides, then the lint with the agreement's own values;
+3. each rule file no agreement reached: syntax and types with its imports, then the lint with
+   the parameters' defaults and the agreement's fields left open.
+
+A finding inside the shipped library is reported only when the library itself is checked: an
+agreement's author cannot change it, and the same finding would repeat for every client.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from scopecheck.agreement.load import load_agreement, parse_agreement
+from scopecheck.check.checker import CheckedRuleSet, check_rule_files
+from scopecheck.check.lint import LintTarget, lint
+from scopecheck.check.resolve import RuleSource, load_rule_files
+from scopecheck.diagnostics import Diagnostic, DiagnosticError, Severity, SourceLines, Span
+from scopecheck.evaluate.program import Program
+from scopecheck.resources import resource_dir
+
+SKIPPED_FOLDERS = {".git", ".hg", ".venv", "venv", "build", "dist", "node_modules", "__pycache__"}
+_AGREEMENT_KEY = re.compile(r"^(scopecheck|client|plan)\s*:", re.MULTILINE)
+# A rule file checked alone is run under this agreement, so that its parameters bind and an
+# example ticket can be decided; rules that read agreement.* are reasoned about with those
+# values left open.
+_STAND_IN_AGREEMENT = """\
+scopecheck: 1
+client: {name: Rule file checked alone}
+plan: {model: per_user, term: {start: 2026-01-01, end: 2026-12-31}}
+rates: {standard: 100}
+rules: [standard]
+"""
+
+
+@dataclass(frozen=True)
+class CheckReport:
+    files: tuple[str, ...]
+    diagnostics: tuple[Diagnostic, ...]
+
+    def count(self, severity: Severity) -> int:
+        return sum(1 for d in self.diagnostics if d.severity == severity)
+
+
+def check_paths(paths: Iterable[str], sources: SourceLines) -> CheckReport:
+    """Run every pass over the agreements and rule files under ``paths``; the texts read are
+    added to ``sources`` for rendering."""
+    found: list[Diagnostic] = []
+    agreements: list[Path] = []
+    rule_files: list[Path] = []
+    for path, problem in _discover(paths):
+        if problem is not None:
+            found.append(problem)
+        elif path.suffix == ".scope":
+            rule_files.append(path)
+        else:
+            agreements.append(path)
+    if not agreements and not rule_files and not found:
+        found.append(Diagnostic("check.no-files", "found no agreements or rule files to check", None, Severity.WARNING,
+                                help="give the folders or files that hold agreement YAML files and .scope rule files"))
+    reached: set[Path] = set()
+    for agreement_path in agreements:
+        found.extend(_check_agreement(agreement_path, sources, reached))
+    for rule_path in rule_files:
+        if rule_path.resolve() not in reached:
+            found.extend(_check_rule_file(rule_path, sources))
+    shown_files = tuple(_shown(p) for p in (*agreements, *rule_files))
+    return CheckReport(shown_files, tuple(_in_order(_once(found))))
+
+
+def _discover(paths: Iterable[str]) -> Iterator[tuple[Path, Diagnostic | None]]:
+    seen: set[Path] = set()
+    for given in paths:
+        path = Path(given)
+        if not path.exists():
+            yield path, Diagnostic("check.file-not-found", f"'{given}' does not exist")
+            continue
+        if path.is_dir():
+            candidates = sorted(_walk(path))
+            named = False
+        else:
+            candidates = [path]
+            named = True
+        for candidate in candidates:
+            if candidate.resolve() in seen:
+                continue
+            seen.add(candidate.resolve())
+            if candidate.suffix == ".scope":
+                yield candidate, None
+            elif candidate.suffix in (".yaml", ".yml") and not candidate.name.endswith((".tests.yaml", ".tests.yml")):
+                if _looks_like_agreement(candidate):
+                    yield candidate, None
+                elif named:
+                    yield candidate, Diagnostic(
+                        "check.not-an-agreement", f"'{given}' is not an agreement: it has no top-level 'scopecheck', 'client' or 'plan' key",
+                        Span(_shown(candidate), 1, 1), help="an agreement starts with 'scopecheck: 1'",
+                    )
+            elif named:
+                yield candidate, Diagnostic("check.not-an-agreement",
+                                            f"'{given}' is neither an agreement (.yaml) nor a rule file (.scope)")
+
+
+def _walk(folder: Path) -> Iterator[Path]:
+    for child in folder.iterdir():
+        if child.is_dir():
+            if child.name not in SKIPPED_FOLDERS and not child.name.startswith("."):
+                yield from _walk(child)
+        elif child.suffix in (".scope", ".yaml", ".yml"):
+            yield child
+
+
+def _looks_like_agreement(path: Path) -> bool:
+    try:
+        text = path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return True  # let loading say why it cannot be read
+    return _AGREEMENT_KEY.search(text) is not None
+
+
+def _check_agreement(path: Path, sources: SourceLines, reached: set[Path]) -> list[Diagnostic]:
+    try:
+        agreement = load_agreement(_shown(path))
+    except DiagnosticError as error:
+        return list(error.diagnostics)
+    references = [RuleSource(ref.target, ref.is_path, ref.span) for ref in agreement.rule_files]
+    try:
+        loaded = load_rule_files(references, agreement.folder)
+    except DiagnosticError as error:
+        return list(error.diagnostics)
+    for shown, text in loaded.texts.items():
+        sources.add(shown, text)
+        reached.add(Path(shown).resolve())
+    try:
+        checked = check_rule_files(loaded.files, loaded.texts)
+        program = Program.build(checked, agreement)
+    except DiagnosticError as error:
+        return list(error.diagnostics)
+    findings = [*checked.warnings, *lint(LintTarget(program, agreement_known=True))]
+    return [finding for finding in map(_outside_library, findings) if finding is not None]
+
+
+def _check_rule_file(path: Path, sources: SourceLines) -> list[Diagnostic]:
+    shown = _shown(path)
+    try:
+        loaded = load_rule_files([RuleSource(str(path.resolve()), True, Span(shown, 1, 1))], path.parent, path.parent)
+    except DiagnosticError as error:
+        return list(error.diagnostics)
+    for name, text in loaded.texts.items():
+        sources.add(name, text)
+    try:
+        checked: CheckedRuleSet = check_rule_files(loaded.files, loaded.texts)
+    except DiagnosticError as error:
+        return list(error.diagnostics)
+    stand_in = parse_agreement(_STAND_IN_AGREEMENT, shown)
+    try:
+        program = Program.build(checked, stand_in)
+    except DiagnosticError as error:
+        return list(error.diagnostics)
+    return [*checked.warnings, *lint(LintTarget(program, agreement_known=False))]
+
+
+def _outside_library(finding: Diagnostic) -> Diagnostic | None:
+    """The finding with a place outside the library first, or ``None`` when it lies wholly
+    inside the library."""
+    if finding.span is None or not _in_library(finding.span.path):
+        return finding
+    for index, related in enumerate(finding.related):
+        if not _in_library(related.span.path):
+            others = (*finding.related[:index], *finding.related[index + 1:])
+            moved = type(related)(finding.span, related.message.replace(" is here", " is in the standard library"))
+            return Diagnostic(finding.code, finding.message, related.span, finding.severity, finding.help, finding.notes,
+                              (moved, *others))
+    return None
+
+
+def _in_library(path: str) -> bool:
+    library = resource_dir("rules").resolve()
+    return Path(path).resolve().is_relative_to(library)
+
+
+def _once(findings: list[Diagnostic]) -> list[Diagnostic]:
+    seen: set[tuple] = set()
+    unique = []
+    for finding in findings:
+        key = (finding.code, finding.span, finding.message)
+        if key not in seen:
+            seen.add(key)
+            unique.append(finding)
+    return unique
+
+
+def _in_order(findings: list[Diagnostic]) -> list[Diagnostic]:
+    return sorted(findings, key=lambda d: (d.span.path, d.span.line, d.span.column) if d.span else ("", 0, 0))
+
+
+def _shown(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
