@@ -49,8 +49,9 @@ def _register() -> None:
     from scopecheck.cli.check import check
     from scopecheck.cli.classify import classify
     from scopecheck.cli.ledger import balance, history
+    from scopecheck.cli.testing import rule_tests
 
-    for command in (classify, history, balance, check):
+    for command in (classify, history, balance, check, rule_tests):
         main.add_command(command)
 
 

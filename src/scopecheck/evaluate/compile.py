@@ -5,6 +5,10 @@ fields bound as constants, so deciding a ticket does no parsing, lookup by name 
 dispatch. Closures take ``(ticket, earlier, history)``: ``earlier`` is the earlier ticket inside
 a ``count earlier tickets ... where (...)`` condition, ``history`` the tickets decided before.
 ``work.*`` reads the ticket's ``Work``, measured once per ticket by ``work_of``.
+
+A ``Compiler`` given a ``trace`` also reports what each ``and`` / ``or`` operand evaluated to
+(``scopecheck test`` measures condition coverage with it); without one it compiles the same
+closures as ever, so deciding tickets costs nothing more.
 """
 
 from __future__ import annotations
@@ -29,6 +33,11 @@ from scopecheck.values import Type
 from scopecheck.work import Work, WorkOfLastTicket
 
 Compiled = Callable[[Ticket, object, object], object]
+
+# Called with each operand of an ``and`` / ``or`` and the value it evaluated to (True, False
+# or None for unknown), every time it is evaluated; ``scopecheck test`` measures condition
+# coverage with it. Whatever replaces these closures must call it at the same points.
+Trace = Callable[[ast.Expr, object], None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,8 +99,9 @@ def _read_override(value: object, wanted: Type) -> object:
 
 class Compiler:
     def __init__(self, checked: CheckedRuleSet, params: dict[str, object], agreement,
-                 work_of: Callable[[Ticket], Work] | None = None):
+                 work_of: Callable[[Ticket], Work] | None = None, trace: Trace | None = None):
         self.checked = checked
+        self.trace = trace
         self.params = params
         self.agreement = agreement
         self.currency = getattr(agreement, "currency", "USD")
@@ -133,9 +143,9 @@ class Compiler:
                 inner = self.expression(operand)
                 return lambda t, e, h: None if (v := inner(t, e, h)) is None else not v
             case ast.AllOf(operands=operands):
-                return _kleene([self.expression(o) for o in operands], decisive=False)
+                return _kleene([self._operand(o) for o in operands], decisive=False)
             case ast.AnyOf(operands=operands):
-                return _kleene([self.expression(o) for o in operands], decisive=True)
+                return _kleene([self._operand(o) for o in operands], decisive=True)
             case ast.Arithmetic():
                 return self._arithmetic(node)
             case ast.Compare():
@@ -148,6 +158,21 @@ class Compiler:
             case ast.CountEarlier():
                 return self._count_earlier(node)
         raise AssertionError(f"no compilation for {type(node).__name__}")
+
+    def _operand(self, node: ast.Expr) -> Compiled:
+        """An operand of ``and`` / ``or``; reported to ``trace`` only when there is one, so an
+        untraced program runs exactly the closures it always did."""
+        compiled = self.expression(node)
+        if self.trace is None:
+            return compiled
+        record = self.trace
+
+        def traced(t, e, h):
+            result = compiled(t, e, h)
+            record(node, result)
+            return result
+
+        return traced
 
     def _path(self, node: ast.Path) -> Compiled:
         if node.root == "params":
