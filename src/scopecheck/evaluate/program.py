@@ -18,7 +18,7 @@ from scopecheck.agreement.model import Agreement
 from scopecheck.builtins import material_costs
 from scopecheck.check.checker import CheckedRuleSet
 from scopecheck.diagnostics import Diagnostic, DiagnosticError
-from scopecheck.evaluate.compile import CompiledRule, Compiler, bind_parameters
+from scopecheck.evaluate.compile import CompiledRule, Compiler, Trace, bind_parameters
 from scopecheck.evaluate.coverage import CoverageCheck
 from scopecheck.evaluate.decision import (
     Charge,
@@ -68,12 +68,13 @@ class Program:
     coverage: CoverageCheck
 
     @classmethod
-    def build(cls, checked: CheckedRuleSet, agreement: Agreement) -> Program:
+    def build(cls, checked: CheckedRuleSet, agreement: Agreement, trace: Trace | None = None) -> Program:
         """Bind parameters and compile; raises ``DiagnosticError`` for a mismatch between the
-        rules and the agreement (an override of the wrong type, a foreign currency)."""
+        rules and the agreement (an override of the wrong type, a foreign currency). With a
+        ``trace``, every and/or operand reports what it evaluated to (``scopecheck test``)."""
         params = bind_parameters(checked, agreement)
         work_of = WorkOfLastTicket(agreement.calendar)
-        compiler = Compiler(checked, params, agreement, work_of)
+        compiler = Compiler(checked, params, agreement, work_of, trace)
         rules = tuple(compiler.rule(rule, order) for order, rule in enumerate(checked.rules))
         if compiler.problems:
             raise DiagnosticError(compiler.problems)

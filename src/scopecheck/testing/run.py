@@ -34,7 +34,6 @@ from scopecheck.agreement.load import parse_agreement
 from scopecheck.check.checker import CheckedRuleSet, check_rule_files
 from scopecheck.check.resolve import RuleSource, load_rule_files
 from scopecheck.diagnostics import Diagnostic, DiagnosticError, Related, SourceLines, Span, did_you_mean
-from scopecheck.evaluate.compile import Compiler
 from scopecheck.evaluate.coverage import OVER_DEVICE_CEILING, OVER_USER_CEILING, UNCOVERED_DEVICE, UNCOVERED_USER
 from scopecheck.evaluate.decision import Decision
 from scopecheck.evaluate.prepaid import PREPAID_RULE_ID
@@ -195,15 +194,9 @@ class _Programs:
                 self.sources.add(path, rule_text)
             checked = self._rules[rules_key] = check_rule_files(loaded.files, loaded.texts)
         program = Program.build(checked, agreement)
-        traced = _traced(program, self.recorder) if self.recorder is not None else program
+        traced = Program.build(checked, agreement, trace=self.recorder) if self.recorder is not None else program
         return _Built(program, traced, frozenset(rule.id for rule in checked.rules) | frozenset(BUILT_IN_RULES))
 
-
-def _traced(program: Program, trace: Callable) -> Program:
-    """``program`` with its rules compiled again, reporting every clause to ``trace``."""
-    compiler = Compiler(program.checked, program.params, program.agreement, program.work_of, trace=trace)
-    rules = tuple(compiler.rule(rule, order) for order, rule in enumerate(program.checked.rules))
-    return dataclasses.replace(program, rules=rules)
 
 
 # --- one file -------------------------------------------------------------------------------
