@@ -356,4 +356,13 @@ def test_cases_run_against_an_agreement_file_with_overrides(folder: Path) -> Non
     """)
     result = run()
     assert result.exit_code == 0, result.output
-    assert "coverage of 2 rule files" in result.stdout
+    assert "coverage of 1 rule file:" in result.stdout  # the library counts only with its own cases
+
+
+def test_a_client_repository_is_measured_on_its_own_rule_files_not_the_library() -> None:
+    examples = Path(__file__).parent.parent / "examples"
+    result = CliRunner().invoke(main, ["test", str(examples), "--coverage-min", "100"])
+    assert result.exit_code == 0, result.output
+    assert "standard.scope" not in result.output
+    with_library = CliRunner().invoke(main, ["test", str(examples), str(examples.parent / "rules")])
+    assert "rules/standard.scope" in with_library.output

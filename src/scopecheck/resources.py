@@ -28,3 +28,8 @@ def grammar_path() -> Path:
 def standard_library() -> dict[str, Path]:
     """The rule files ``import NAME`` and an agreement's ``rules: [NAME]`` can name."""
     return {path.stem: path for path in sorted(resource_dir("rules").glob("*.scope"))}
+
+
+def in_standard_library(path: str | Path) -> bool:
+    """Whether ``path`` lies in the shipped ``rules/`` folder: files a client cannot change."""
+    return Path(path).resolve().is_relative_to(resource_dir("rules").resolve())

@@ -28,7 +28,7 @@ from scopecheck.check.lint import LintTarget, lint
 from scopecheck.check.resolve import RuleSource, load_rule_files
 from scopecheck.diagnostics import Diagnostic, DiagnosticError, Severity, SourceLines, Span
 from scopecheck.evaluate.program import Program
-from scopecheck.resources import resource_dir
+from scopecheck.resources import in_standard_library
 
 SKIPPED_FOLDERS = {".git", ".hg", ".venv", "venv", "build", "dist", "node_modules", "__pycache__"}
 _AGREEMENT_KEY = re.compile(r"^(scopecheck|client|plan)\s*:", re.MULTILINE)
@@ -173,20 +173,15 @@ def _check_rule_file(path: Path, sources: SourceLines) -> list[Diagnostic]:
 def _outside_library(finding: Diagnostic) -> Diagnostic | None:
     """The finding with a place outside the library first, or ``None`` when it lies wholly
     inside the library."""
-    if finding.span is None or not _in_library(finding.span.path):
+    if finding.span is None or not in_standard_library(finding.span.path):
         return finding
     for index, related in enumerate(finding.related):
-        if not _in_library(related.span.path):
+        if not in_standard_library(related.span.path):
             others = (*finding.related[:index], *finding.related[index + 1:])
             moved = type(related)(finding.span, related.message.replace(" is here", " is in the standard library"))
             return Diagnostic(finding.code, finding.message, related.span, finding.severity, finding.help, finding.notes,
                               (moved, *others))
     return None
-
-
-def _in_library(path: str) -> bool:
-    library = resource_dir("rules").resolve()
-    return Path(path).resolve().is_relative_to(library)
 
 
 def _once(findings: list[Diagnostic]) -> list[Diagnostic]:

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from decimal import ROUND_DOWN, Decimal
 
@@ -143,10 +143,11 @@ class CoverageRecorder:
     def fired(self, rule_span: Span, rule_id: str) -> None:
         self._fired.add((rule_span.path, rule_id))
 
-    def result(self, sources: SourceLines) -> Coverage:
-        """The coverage so far; ``sources`` gives the clauses' text."""
+    def result(self, sources: SourceLines, counted: Callable[[str], bool] = lambda path: True) -> Coverage:
+        """The coverage so far of the rule files ``counted`` accepts; ``sources`` gives the
+        clauses' text."""
         files = []
-        for path in sorted(self._files):
+        for path in sorted(filter(counted, self._files)):
             rule_file = self._files[path]
             rules = tuple(RuleCoverage(rule.id, rule.span, (path, rule.id) in self._fired) for rule in rule_file.rules)
             clauses = []

@@ -39,6 +39,7 @@ from scopecheck.evaluate.decision import Decision
 from scopecheck.evaluate.prepaid import PREPAID_RULE_ID
 from scopecheck.evaluate.program import Program, decision_order, earlier_of
 from scopecheck.output import describe_line
+from scopecheck.resources import in_standard_library
 from scopecheck.testing.coverage import Coverage, CoverageRecorder
 from scopecheck.testing.load import Case, CaseFile, Expectation, find_test_files, load_case_file, thawed
 from scopecheck.tickets.mapping import DEFAULT_MAPPING
@@ -149,7 +150,13 @@ def run_files(paths: Sequence[str | Path], sources: SourceLines, with_coverage: 
             results.append(FileResult(str(path), (), error.diagnostics))
             continue
         results.append(_run_file(case_file, programs, recorder))
-    return RunResult(tuple(results), recorder.result(sources) if recorder is not None else None)
+    if recorder is None:
+        return RunResult(tuple(results), None)
+    # A client's cases run the standard library too, but its coverage is the library's own
+    # cases' business: it counts only when those cases are among the files run.
+    library_tested = any(in_standard_library(path) for path in paths)
+    coverage = recorder.result(sources, lambda rule_path: library_tested or not in_standard_library(rule_path))
+    return RunResult(tuple(results), coverage)
 
 
 @dataclass(frozen=True, slots=True)
