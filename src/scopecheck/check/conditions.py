@@ -20,6 +20,7 @@ when it can. docs/checking.md says what the analysis can and cannot decide.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -31,7 +32,9 @@ from scopecheck.values import Type
 MISSING = object()  # the value of a missing field in a witness
 # Beyond this many alternatives a condition is too large to analyse; it is left alone.
 MAX_TERMS = 256
-_ORDERED = {"number", "duration", "money", "percent", "date", "time"}
+# Times of day and date-times are left to the evaluator: their order depends on zones and on
+# the day they fall on.
+_ORDERED = {"number", "duration", "money", "percent", "date"}
 _FLIP = {"<": ">", "<=": ">=", ">": "<", ">=": "<=", "==": "==", "!=": "!="}
 
 
@@ -395,7 +398,13 @@ def _pick(interval: Interval, var: Var) -> object:
     if interval.low is None and interval.high is None:
         return _ORIGIN.get(var.type.name, Decimal(1))
     if interval.low is None:
-        return interval.high - step
+        below = interval.high - step
+        # Durations, money and percentages on tickets are not negative; stay above zero.
+        if var.type.name in ("duration", "money", "percent"):
+            zero = dt.timedelta(0) if var.type.name == "duration" else 0
+            if below < zero < interval.high:
+                return interval.high / 2
+        return below
     if interval.high is None:
         return interval.low + step
     candidate = interval.low + step
@@ -416,7 +425,6 @@ _ORIGIN = {
     "money": Decimal(100),
     "percent": Decimal("0.1"),
     "date": dt.date(2026, 3, 2),
-    "time": dt.time(10, 0),
     "number": Decimal(1),
 }
 
@@ -427,9 +435,9 @@ _TESTS: dict[str, Callable[[object, object], object]] = {
 
 
 def _passes(text: str, domain: Texts) -> bool:
-    if domain.one_of is not None and text.casefold() not in {v.casefold() for v in domain.one_of}:
+    if domain.one_of is not None and text.casefold() not in domain.one_of:
         return False
-    if text.casefold() in {v.casefold() for v in domain.none_of}:
+    if text.casefold() in domain.none_of:
         return False
     return all(_TESTS[test](text, needle) is True for test, needle in domain.must) and not any(
         _TESTS[test](text, needle) is True for test, needle in domain.must_not
@@ -459,13 +467,20 @@ def _texts_contradict(domain: Texts) -> bool:
     """Plain contradictions only: a text that must and must not pass the same test, or must
     contain what it must not contain."""
     forbidden = {(test, needle.casefold()) for test, needle in domain.must_not}
+    forbidden_parts = [needle for test, needle in forbidden if test == "contains"]
     for test, needle in domain.must:
         folded = needle.casefold()
         if (test, folded) in forbidden:
             return True
-        if any(t == "contains" and n in folded for t, n in forbidden):
+        # A text holding the needle holds every part of it; one mentioning a phrase holds each
+        # of its words, though not the phrase as written ("New-laptop" mentions "new laptop").
+        pieces = _WORDS.findall(folded) if test == "mentions" else [folded]
+        if any(part in piece for part in forbidden_parts for piece in pieces):
             return True
     return False
+
+
+_WORDS = re.compile(r"\w+")
 
 
 # --- from conditions to formulas ------------------------------------------------------------------
@@ -525,6 +540,8 @@ class Translator:
                         continue
                     alternatives.append((conjoin(absent, guard, self._presence(term, True)), term))
                     absent = conjoin(absent, disjoin(negate(guard), self._presence(term, False)))
+            # With every argument missing, so is the result.
+            alternatives.append((absent, ("const", None)))
             return alternatives
         return [(TRUE, ("var", self.var(node)))]
 
@@ -534,8 +551,9 @@ class Translator:
             case ast.Path(root=root) if root in ("ticket", "work", "earlier", "agreement", "client"):
                 always = node.dotted in self.required
                 return Var(node.dotted, node_type, node, "field", not always)
-            case ast.CountEarlier():
-                return Var(repr(node), node_type, node, "count", False)
+            case ast.CountEarlier(same=same):
+                # Counting "for the same requester" needs the ticket to name one.
+                return Var(repr(node), node_type, node, "count", same is not None)
         return Var(f"opaque:{node!r}", node_type, node, "opaque", True)
 
     def _presence(self, term: tuple[str, object], present: bool) -> Formula:
@@ -604,14 +622,18 @@ class Translator:
             if not isinstance(chosen, tuple):
                 return self._opaque(node, want)
             universe = _universe(var)
-            folded = {_fold(item) for item in chosen}
-            picked = frozenset(item for item in universe if _fold(item) in folded)
+            # `==` is the one comparison that does not ignore case.
+            fold = (lambda item: item) if symbol in ("==", "!=") else _fold
+            wanted = {fold(item) for item in chosen}
+            picked = frozenset(item for item in universe if fold(item) in wanted)
             fact = Fact(var, Choices(picked if symbol != "!=" else universe - picked, False))
+        elif enum_like:
+            return self._opaque(node, want)  # a text test on a category: left to the evaluator
         elif type_name == "text" and symbol in ("is", "in"):
             chosen = value if symbol == "in" else (value,)
             if not isinstance(chosen, tuple) or not all(isinstance(item, str) for item in chosen):
                 return self._opaque(node, want)
-            fact = Fact(var, Texts(one_of=frozenset(chosen)))
+            fact = Fact(var, Texts(one_of=frozenset(item.casefold() for item in chosen)))
         elif type_name == "text" and symbol in _TESTS:
             needles = value if isinstance(value, tuple) else (value,)
             if not all(isinstance(needle, str) for needle in needles):

@@ -52,10 +52,11 @@ class Example:
 
 
 def find_example(program: Program, values: dict[Var, object], must_fire: tuple[str, ...],
-                 earlier_values: Callable[[ast.CountEarlier], dict[str, object] | None]) -> Example | None:
+                 earlier_values: Callable[[ast.CountEarlier], dict[str, object] | None],
+                 starts: list[dt.datetime]) -> Example | None:
     """A ticket built from ``values`` that makes every rule in ``must_fire`` fire; ``None`` when
     none of the tried variants does. ``earlier_values`` gives the fields an earlier ticket needs
-    to pass a count's ``where`` condition."""
+    to pass a count's ``where`` condition; ``starts`` are the moments to try (``starts_to_try``)."""
     fields: dict[str, object] = {}
     work: dict[str, object] = {}
     counts: list[tuple[ast.CountEarlier, int]] = []
@@ -71,7 +72,7 @@ def find_example(program: Program, values: dict[Var, object], must_fire: tuple[s
         if count.same and fields.get(count.same) is None:
             fields[count.same] = _SCOPE_DEFAULTS[count.same]
     shown = tuple(name for name in TICKET_FIELDS if fields.get(name) is not None and name not in ("id", "opened_at"))
-    for start in _starts(program):
+    for start in starts:
         ticket_fields = dict(fields, id=EXAMPLE_ID, opened_at=start)
         spent = _time_spent(work, fields)
         if spent is not None:
@@ -99,12 +100,12 @@ def _time_spent(work: dict[str, object], fields: dict[str, object]) -> dt.timede
     return fields.get("time_spent")  # type: ignore[return-value]
 
 
-def _starts(program: Program) -> list[dt.datetime]:
-    """Weekday morning, weekday evening, Saturday, a holiday: in the term's second month."""
+def starts_to_try(program: Program) -> list[dt.datetime]:
+    """Weekday morning, weekday evening, Saturday, a holiday: well inside the term, so that
+    earlier tickets fit before the example in the same contract year and month."""
     term_start = program.term_start
-    month = term_start.month % 12 + 1
-    year = term_start.year + (1 if month < term_start.month else 0)
-    day = dt.date(year, month, 20)
+    term_end = program.agreement.plan.term.end or term_start + dt.timedelta(days=365)
+    day = term_start + dt.timedelta(days=min(50, (term_end - term_start).days // 2))
     while day.weekday() >= 5:
         day += dt.timedelta(days=1)
     saturday = day + dt.timedelta(days=(5 - day.weekday()) % 7)

@@ -16,22 +16,24 @@ fields); an example ticket is printed only after the evaluator has decided it.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from scopecheck.agreement.model import Agreement
 from scopecheck.check import conditions
 from scopecheck.check.checker import CheckedRuleSet
 from scopecheck.check.conditions import MISSING, Formula, TooComplex, Translator, Var
-from scopecheck.check.examples import find_example
+from scopecheck.check.examples import find_example, starts_to_try
 from scopecheck.diagnostics import Diagnostic, Related, Severity, Span
 from scopecheck.evaluate.compile import CompiledRule, Compiler
 from scopecheck.evaluate.program import Program
+from scopecheck.resources import in_standard_library
 from scopecheck.syntax import ast
 from scopecheck.tickets.model import TICKET_FIELDS
 
 _REQUIRED = {f"ticket.{name}" for name, spec in TICKET_FIELDS.items() if spec.required} | {"work.start"}
 _PREMIUMS = ("after_hours", "holiday", "emergency")
+_MOST_EXAMPLES_PER_PAIR = 6
 
 
 @dataclass(frozen=True)
@@ -61,21 +63,30 @@ class _Linter:
         self.agreement: Agreement = target.program.agreement
         self.agreement_known = target.agreement_known
         compiler = Compiler(self.checked, target.program.params, self.agreement)
-        self._constants: dict[int, tuple[bool, object]] = {}
 
-        def constant(node: ast.Expr) -> tuple[bool, object]:
-            known = self._constants.get(id(node))
-            if known is None:
-                known = (False, None)
-                if _is_static(node, self.agreement_known):
-                    try:
-                        known = (True, compiler.expression(node)(None, None, None))
-                    except Exception:  # noqa: BLE001 - a value that cannot be computed now is not a constant
-                        known = (False, None)
-                self._constants[id(node)] = known
-            return known
+        def constants(settings_known: bool) -> Callable[[ast.Expr], tuple[bool, object]]:
+            known_values: dict[int, tuple[bool, object]] = {}
 
-        self.translator = Translator(self.checked.type_of, constant, _REQUIRED)
+            def constant(node: ast.Expr) -> tuple[bool, object]:
+                known = known_values.get(id(node))
+                if known is None:
+                    known = (False, None)
+                    if _is_static(node, settings_known and self.agreement_known, settings_known):
+                        try:
+                            known = (True, compiler.expression(node)(None, None, None))
+                        except Exception:  # noqa: BLE001 - a value that cannot be computed now is not a constant
+                            known = (False, None)
+                    known_values[id(node)] = known
+                return known
+
+            return constant
+
+        # With this agreement's settings, for what its tickets meet; and with the parameters and
+        # the agreement left open, for contradictions: a rule that an agreement switches off
+        # (a premium of 1, a surcharge of $0) is a choice, not a mistake.
+        self.translator = Translator(self.checked.type_of, constants(True), _REQUIRED)
+        self.open_translator = Translator(self.checked.type_of, constants(False), _REQUIRED)
+        self.starts = starts_to_try(self.program)
         self._truths: dict[str, Formula | None] = {}
         self.never: set[str] = set()
         self.shadowed_ids: set[str] = set()
@@ -113,11 +124,12 @@ class _Linter:
 
     def never_fires(self) -> Iterator[Diagnostic]:
         for rule in self.checked.rules:
-            alternatives = self._alternatives(self._truth(rule))
+            fires = self.open_translator.truth(rule.condition, True)
+            alternatives = self._alternatives(fires)
             if alternatives is None or any(conditions.solve(term).status != "unsat" for term in alternatives):
                 continue
             self.never.add(rule.id)
-            tested = sorted({_shown_var(var) for var in _vars_of(self._truth(rule)) if var.kind != "opaque"})
+            tested = sorted({_shown_var(var) for var in _vars_of(fires) if var.kind != "opaque"})
             help_text = (f"no value of {tested[0]} passes every test the condition makes on it" if len(tested) == 1
                          else f"no ticket passes all of its tests at once; look at the tests on {', '.join(tested)}" if tested
                          else "its parts can never all hold at once")
@@ -134,6 +146,8 @@ class _Linter:
             for higher in sorted(deciding, key=lambda c: c.rank, reverse=True):
                 if higher.rank <= lower.rank:
                     break
+                if in_standard_library(lower.rule.span.path) and not in_standard_library(higher.rule.span.path):
+                    continue  # a client's rule outranking the library's is how a contract overrides it
                 alternatives = self._alternatives(conditions.conjoin(fires, conditions.negate(self._truth(higher.rule))))
                 if alternatives is None or any(conditions.solve(term).status != "unsat" for term in alternatives):
                     continue
@@ -165,12 +179,17 @@ class _Linter:
                 if not alternatives:
                     continue
                 example = None
+                tried: set[frozenset] = set()
                 for term in alternatives:
                     solution = conditions.solve(term)
-                    if solution.status == "unsat":
+                    # Alternatives often differ only in what the analysis cannot see; the same
+                    # ticket is decided once, and a pair gets a few tickets, not hundreds.
+                    seen = frozenset((var.key, repr(value)) for var, value in solution.values.items() if var.kind != "opaque")
+                    if solution.status == "unsat" or seen in tried:
                         continue
-                    example = find_example(self.program, solution.values, (a.id, b.id), self._earlier_values)
-                    if example is not None:
+                    tried.add(seen)
+                    example = find_example(self.program, solution.values, (a.id, b.id), self._earlier_values, self.starts)
+                    if example is not None or len(tried) >= _MOST_EXAMPLES_PER_PAIR:
                         break
                 if example is None:
                     continue
@@ -226,12 +245,14 @@ class _Linter:
             )
 
 
-def _is_static(node: ast.Expr, agreement_known: bool) -> bool:
+def _is_static(node: ast.Expr, agreement_known: bool, params_known: bool) -> bool:
     """Whether the node's value is fixed before any ticket arrives."""
     for part in _walk(node):
         if isinstance(part, ast.Path) and part.root in ("ticket", "work", "earlier"):
             return False
         if isinstance(part, ast.Path) and part.root in ("agreement", "client") and not agreement_known:
+            return False
+        if isinstance(part, ast.Path) and part.root == "params" and not params_known:
             return False
         if isinstance(part, (ast.CountEarlier, ast.Name)):
             return False

@@ -17,6 +17,8 @@ agreement's author cannot change it, and the same finding would repeat for every
 
 from __future__ import annotations
 
+import dataclasses
+import os
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -28,6 +30,7 @@ from scopecheck.check.lint import LintTarget, lint
 from scopecheck.check.resolve import RuleSource, load_rule_files
 from scopecheck.diagnostics import Diagnostic, DiagnosticError, Severity, SourceLines, Span
 from scopecheck.evaluate.program import Program
+from scopecheck.syntax import ast
 from scopecheck.resources import in_standard_library
 
 SKIPPED_FOLDERS = {".git", ".hg", ".venv", "venv", "build", "dist", "node_modules", "__pycache__"}
@@ -39,6 +42,7 @@ _STAND_IN_AGREEMENT = """\
 scopecheck: 1
 client: {name: Rule file checked alone}
 plan: {model: per_user, term: {start: 2026-01-01, end: 2026-12-31}}
+currency: USD
 rates: {standard: 100}
 rules: [standard]
 """
@@ -56,6 +60,7 @@ class CheckReport:
 def check_paths(paths: Iterable[str], sources: SourceLines) -> CheckReport:
     """Run every pass over the agreements and rule files under ``paths``; the texts read are
     added to ``sources`` for rendering."""
+    paths = list(paths)
     found: list[Diagnostic] = []
     agreements: list[Path] = []
     rule_files: list[Path] = []
@@ -67,8 +72,9 @@ def check_paths(paths: Iterable[str], sources: SourceLines) -> CheckReport:
         else:
             agreements.append(path)
     if not agreements and not rule_files and not found:
-        found.append(Diagnostic("check.no-files", "found no agreements or rule files to check", None, Severity.WARNING,
-                                help="give the folders or files that hold agreement YAML files and .scope rule files"))
+        where = paths[0] if paths else "."
+        found.append(Diagnostic("check.no-files", f"found no agreements or rule files to check in '{where}'", Span(where, 1, 1),
+                                Severity.WARNING, help="give the folders or files that hold agreement YAML files and .scope rule files"))
     reached: set[Path] = set()
     for agreement_path in agreements:
         found.extend(_check_agreement(agreement_path, sources, reached))
@@ -87,7 +93,10 @@ def _discover(paths: Iterable[str]) -> Iterator[tuple[Path, Diagnostic | None]]:
             yield path, Diagnostic("check.file-not-found", f"'{given}' does not exist")
             continue
         if path.is_dir():
-            candidates = sorted(_walk(path))
+            unreadable: list[Diagnostic] = []
+            candidates = sorted(_walk(path, unreadable))
+            for problem in unreadable:
+                yield path, problem
             named = False
         else:
             candidates = [path]
@@ -108,16 +117,24 @@ def _discover(paths: Iterable[str]) -> Iterator[tuple[Path, Diagnostic | None]]:
                     )
             elif named:
                 yield candidate, Diagnostic("check.not-an-agreement",
-                                            f"'{given}' is neither an agreement (.yaml) nor a rule file (.scope)")
+                                            f"'{given}' is neither an agreement (.yaml) nor a rule file (.scope)",
+                                            Span(_shown(candidate), 1, 1))
 
 
-def _walk(folder: Path) -> Iterator[Path]:
-    for child in folder.iterdir():
-        if child.is_dir():
-            if child.name not in SKIPPED_FOLDERS and not child.name.startswith("."):
-                yield from _walk(child)
-        elif child.suffix in (".scope", ".yaml", ".yml"):
-            yield child
+def _walk(folder: Path, unreadable: list[Diagnostic]) -> Iterator[Path]:
+    """Files that may be agreements or rule files. Linked folders are not followed: a link
+    back up the tree would make the walk endless."""
+
+    def cannot_read(error: OSError) -> None:
+        shown = _shown(Path(error.filename or folder))
+        unreadable.append(Diagnostic("check.unreadable-file", f"cannot read the folder '{shown}': "
+                                     f"{(error.strerror or str(error)).lower()}", Span(shown, 1, 1)))
+
+    for top, folders, files in os.walk(folder, onerror=cannot_read):
+        folders[:] = sorted(name for name in folders if name not in SKIPPED_FOLDERS and not name.startswith("."))
+        for name in files:
+            if name.endswith((".scope", ".yaml", ".yml")):
+                yield Path(top) / name
 
 
 def _looks_like_agreement(path: Path) -> bool:
@@ -132,7 +149,9 @@ def _check_agreement(path: Path, sources: SourceLines, reached: set[Path]) -> li
     try:
         agreement = load_agreement(_shown(path))
     except DiagnosticError as error:
-        return list(error.diagnostics)
+        # A file that cannot be read has no position of its own; its first line stands in, so
+        # that code scanning can still show the finding.
+        return [d if d.span else dataclasses.replace(d, span=Span(_shown(path), 1, 1)) for d in error.diagnostics]
     references = [RuleSource(ref.target, ref.is_path, ref.span) for ref in agreement.rule_files]
     try:
         loaded = load_rule_files(references, agreement.folder)
@@ -145,7 +164,11 @@ def _check_agreement(path: Path, sources: SourceLines, reached: set[Path]) -> li
         checked = check_rule_files(loaded.files, loaded.texts)
         program = Program.build(checked, agreement)
     except DiagnosticError as error:
-        return list(error.diagnostics)
+        # The rule set as a whole cannot run; each client file is still checked and linted on
+        # its own, so a mistake in one file does not hide the findings in another.
+        alone = [finding for rule_file in loaded.files if not in_standard_library(rule_file.path)
+                 for finding in _check_rule_file(Path(rule_file.path), sources)]
+        return [*error.diagnostics, *alone]
     findings = [*checked.warnings, *lint(LintTarget(program, agreement_known=True))]
     return [finding for finding in map(_outside_library, findings) if finding is not None]
 
@@ -162,12 +185,34 @@ def _check_rule_file(path: Path, sources: SourceLines) -> list[Diagnostic]:
         checked: CheckedRuleSet = check_rule_files(loaded.files, loaded.texts)
     except DiagnosticError as error:
         return list(error.diagnostics)
-    stand_in = parse_agreement(_STAND_IN_AGREEMENT, shown)
+    stand_in = parse_agreement(_STAND_IN_AGREEMENT.replace("USD", _currency_of(checked)), shown)
     try:
         program = Program.build(checked, stand_in)
     except DiagnosticError as error:
         return list(error.diagnostics)
     return [*checked.warnings, *lint(LintTarget(program, agreement_known=False))]
+
+
+def _currency_of(checked: CheckedRuleSet) -> str:
+    """The currency the rule file's amounts are written in, for the stand-in agreement."""
+    for rule_file in checked.files:
+        for node in _money_literals(rule_file):
+            if node.value.currency:
+                return node.value.currency
+    return "USD"
+
+
+def _money_literals(node: object) -> Iterator[ast.Literal]:
+    if isinstance(node, ast.Literal):
+        if node.kind == "money":
+            yield node
+    elif isinstance(node, tuple):
+        for item in node:
+            yield from _money_literals(item)
+    elif hasattr(node, "__dataclass_fields__") and not isinstance(node, Span):
+        for name in node.__dataclass_fields__:
+            if name not in ("span", "comments"):
+                yield from _money_literals(getattr(node, name))
 
 
 def _outside_library(finding: Diagnostic) -> Diagnostic | None:
@@ -178,7 +223,7 @@ def _outside_library(finding: Diagnostic) -> Diagnostic | None:
     for index, related in enumerate(finding.related):
         if not in_standard_library(related.span.path):
             others = (*finding.related[:index], *finding.related[index + 1:])
-            moved = type(related)(finding.span, related.message.replace(" is here", " is in the standard library"))
+            moved = type(related)(finding.span, "the other rule, in the standard library, is here")
             return Diagnostic(finding.code, finding.message, related.span, finding.severity, finding.help, finding.notes,
                               (moved, *others))
     return None

@@ -48,10 +48,11 @@ def schema(which: str) -> None:
 def _register() -> None:
     from scopecheck.cli.check import check
     from scopecheck.cli.classify import classify
+    from scopecheck.cli.fmt import fmt
     from scopecheck.cli.ledger import balance, history
     from scopecheck.cli.testing import rule_tests
 
-    for command in (classify, history, balance, check, rule_tests):
+    for command in (classify, history, balance, check, rule_tests, fmt):
         main.add_command(command)
 
 
