@@ -140,3 +140,19 @@ def test_the_ci_workflow_runs_commands_that_work_on_the_examples(tmp_path: Path,
         if redirect.strip():
             Path(redirect.strip()).write_text(result.stdout)
     assert json.loads(Path("scopecheck.sarif").read_text())["runs"][0]["results"] == []
+
+
+def test_linked_folders_are_not_followed(tmp_path: Path) -> None:
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "up").symlink_to(tmp_path, target_is_directory=True)
+    (tmp_path / "sub" / "self").symlink_to(tmp_path / "sub", target_is_directory=True)
+    (tmp_path / "client.scope").write_text('rule a "A"\n  when ticket.estimate > 6h\n  then project\n  because "a"\n')
+    result = CliRunner().invoke(main, ["check", str(tmp_path)])
+    assert result.exit_code == 0
+    assert "1 file checked, no problems" in result.output
+
+
+def test_a_report_file_is_readable_by_the_next_step(tmp_path: Path) -> None:
+    report = tmp_path / "report.json"
+    CliRunner().invoke(main, ["check", str(ROOT / "examples"), "--format", "json", "-o", str(report)])
+    assert report.stat().st_mode & 0o044  # not private to its writer

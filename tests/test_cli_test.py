@@ -366,3 +366,13 @@ def test_a_client_repository_is_measured_on_its_own_rule_files_not_the_library()
     assert "standard.scope" not in result.output
     with_library = CliRunner().invoke(main, ["test", str(examples), str(examples.parent / "rules")])
     assert "rules/standard.scope" in with_library.output
+
+
+def test_junit_holds_names_with_characters_xml_cannot(folder: Path) -> None:
+    (folder / "client.scope").write_text('rule bell "Bell"\n  when ticket.summary contains "bell"\n  then billable\n  because "bell"\n')
+    (folder / "client.tests.yaml").write_text(
+        'scopecheck_tests: 1\nrules: [./client.scope]\ncases:\n'
+        '  - name: "a bell \\x07 rings"\n    ticket: {summary: "a bell"}\n    expect: {outcome: in_plan}\n')
+    result = CliRunner().invoke(main, ["test", str(folder), "--format", "junit", "--no-coverage"])
+    suite = ElementTree.fromstring(result.stdout)
+    assert [case.get("name") for case in suite.iter("testcase")] == ["a bell \\x07 rings"]

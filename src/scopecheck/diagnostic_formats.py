@@ -362,6 +362,18 @@ def _xml_text(text: str) -> str:
     return _NOT_XML.sub(lambda match: f"\\x{ord(match.group()):02x}", text)
 
 
+def xml_safe(root: ET.Element) -> ET.Element:
+    """Every text and attribute under ``root`` with the characters XML cannot hold spelled out."""
+    for element in root.iter():
+        if element.text:
+            element.text = _xml_text(element.text)
+        if element.tail:
+            element.tail = _xml_text(element.tail)
+        for name, value in element.attrib.items():
+            element.attrib[name] = _xml_text(value)
+    return root
+
+
 # --- one entry point -----------------------------------------------------------------------------
 
 _WRITERS: dict[str, Callable[..., None]] = {

@@ -299,10 +299,23 @@ def dnf(formula: Formula) -> list[Conjunction]:
                 raise TooComplex
             return terms
         case And(parts=parts):
-            terms: list[Conjunction] = [{}]
+            # Parts with one alternative are merged first, once: multiplying them into every
+            # alternative of the others would copy them over and over.
+            common: Conjunction | None = {}
+            several: list[list[Conjunction]] = []
             for part in parts:
-                merged = []
                 alternatives = dnf(part)
+                if len(alternatives) == 1:
+                    common = _join(common, alternatives[0])
+                    if common is None:
+                        return []
+                elif not alternatives:
+                    return []
+                else:
+                    several.append(alternatives)
+            terms: list[Conjunction] = [common]
+            for alternatives in several:
+                merged = []
                 for left in terms:
                     for right in alternatives:
                         joined = _join(left, right)

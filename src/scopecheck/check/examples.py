@@ -62,14 +62,16 @@ def find_example(program: Program, values: dict[Var, object], must_fire: tuple[s
     counts: list[tuple[ast.CountEarlier, int]] = []
     for var, value in values.items():
         root, _, name = var.key.partition(".")
-        if var.kind == "count":
+        if var.kind == "count" and value is MISSING:
+            fields[var.node.same] = None  # a count for the same requester, of a ticket naming none
+        elif var.kind == "count":
             counts.append((var.node, min(int(value), _MOST_EARLIER)))
         elif var.kind == "field" and root == "ticket" and name in TICKET_FIELDS and "." not in name:
             fields[name] = None if value is MISSING else value
         elif var.kind == "field" and root == "work":
             work[name] = value
     for count, _ in counts:
-        if count.same and fields.get(count.same) is None:
+        if count.same and fields.get(count.same) is None and count.same not in fields:
             fields[count.same] = _SCOPE_DEFAULTS[count.same]
     shown = tuple(name for name in TICKET_FIELDS if fields.get(name) is not None and name not in ("id", "opened_at"))
     for start in starts:

@@ -62,6 +62,12 @@ def check(paths: tuple[str, ...], output_format: str, fail_level: str, output_pa
     sys.exit(EXIT_FOUND if failing else EXIT_OK)
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 def _write_atomically(path: Path, write) -> None:
     """A report is written whole or not at all: a failed run never leaves half a SARIF file
     for the upload step to choke on."""
@@ -74,6 +80,8 @@ def _write_atomically(path: Path, write) -> None:
     try:
         with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as out:
             write(out)
+        # mkstemp makes the file private; a report is read by the next step of a pipeline.
+        os.chmod(temporary, path.stat().st_mode & 0o777 if path.exists() else 0o666 & ~_umask())
         os.replace(temporary, path)
     except OSError as error:
         Path(temporary).unlink(missing_ok=True)

@@ -10,6 +10,7 @@ import json
 import xml.etree.ElementTree as ElementTree
 from collections.abc import Iterable
 
+from scopecheck.diagnostic_formats import xml_safe
 from scopecheck.diagnostics import Diagnostic, SourceLines, render
 from scopecheck.testing.coverage import Coverage, Tally
 from scopecheck.testing.run import CaseResult, RunResult
@@ -188,7 +189,7 @@ def junit_report(result: RunResult, sources: SourceLines) -> str:
                 failure = ElementTree.SubElement(case, "failure", message=_failure_message(result_case), type="mismatch")
                 failure.text = "\n".join(_failure_lines(result_case, sources, indent=""))
     ElementTree.indent(root)
-    return ElementTree.tostring(root, encoding="unicode", xml_declaration=True) + "\n"
+    return ElementTree.tostring(xml_safe(root), encoding="unicode", xml_declaration=True) + "\n"
 
 
 def _class_name(path: str) -> str:
