@@ -161,3 +161,18 @@ class _Builder:
             Diagnostic("yaml.tag", f"the tag '{node.tag}' is not allowed here", _span(self.path, node))
         )
         return value
+
+
+def shown_value(value: object) -> str:
+    """A value read from YAML, in the words of a message: ``'abc'``, ``30``, ``a mapping``."""
+    if value is None:
+        return "nothing"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "an empty list" if not value else "a list"
+    if isinstance(value, (int, Decimal)):
+        return str(value)
+    return f"'{value}'"

@@ -65,7 +65,7 @@ from scopecheck.calendar import BusinessCalendar
 from scopecheck.diagnostics import Diagnostic, DiagnosticError, Span, did_you_mean, suggest
 from scopecheck.tickets.model import DEVICE_CLASSES
 from scopecheck.values import PARSERS, ValueFormatError, duration_from_hours, format_percent, parse_money
-from scopecheck.yamlsource import JsonPath, SourceMap, dotted, load_yaml
+from scopecheck.yamlsource import JsonPath, SourceMap, dotted, load_yaml, shown_value
 
 DEFAULT_CURRENCY = "USD"
 
@@ -201,7 +201,7 @@ def _translate(error: ValidationError, source_map: SourceMap, rejected: set[Json
             for index, item in enumerate(instance):
                 # By equality, as items may be lists; those are reported as items of the wrong kind.
                 if not isinstance(item, (list, dict)) and item in instance[:index]:
-                    message = f"'{dotted(path)}' lists {_shown(item)} more than once"
+                    message = f"'{dotted(path)}' lists {shown_value(item)} more than once"
                     yield Diagnostic("agreement.invalid-value", message, source_map.span_of(path + (index,)))
                     break
         case "dependentRequired":
@@ -334,11 +334,11 @@ def _bad_key(path: JsonPath, key: str, names_schema: Mapping, span: Span) -> Dia
 def _invalid_value(path: JsonPath, value: object, node: Mapping, validator: str, span: Span) -> Diagnostic:
     if node is agreement_schema()["$defs"]["device_class"] and isinstance(value, str):
         hint = did_you_mean(value, DEVICE_CLASSES) or f"device classes are {', '.join(DEVICE_CLASSES)}"
-        return Diagnostic("agreement.unknown-device-class", f"unknown device class {_shown(value)}", span, help=hint)
+        return Diagnostic("agreement.unknown-device-class", f"unknown device class {shown_value(value)}", span, help=hint)
     hint = did_you_mean(value, node["enum"]) if validator == "enum" and isinstance(value, str) else None
     known = validator in ("enum", "const", "type", "pattern", "format", "anyOf", "oneOf", "minimum", "maximum", "exclusiveMinimum")
     code = "agreement.invalid-value" if known else "agreement.schema"
-    return Diagnostic(code, f"{_subject(path)} must be {_expected(node)}; found {_shown(value)}", span, help=hint)
+    return Diagnostic(code, f"{_subject(path)} must be {_expected(node)}; found {shown_value(value)}", span, help=hint)
 
 
 def _expected(node: Mapping) -> str:
@@ -539,20 +539,6 @@ def _build(document: dict, data: dict, source_map: SourceMap, path: str, calenda
 
 def _subject(path: JsonPath) -> str:
     return f"'{dotted(path)}'" if path else "the agreement"
-
-
-def _shown(value: object) -> str:
-    if value is None:
-        return "nothing"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, dict):
-        return "a mapping"
-    if isinstance(value, list):
-        return "an empty list" if not value else "a list"
-    if isinstance(value, (int, Decimal)):
-        return str(value)
-    return f"'{value}'"
 
 
 def _flow(example: object) -> str:

@@ -41,7 +41,7 @@ from scopecheck.tickets.mapping import BUILTIN_ALIASES, DEFAULT_MAPPING, normali
 from scopecheck.tickets.model import TICKET_FIELDS
 from scopecheck.tickets.rows import Batch, Column
 from scopecheck.values import ValueFormatError, parse_datetime, parse_duration, parse_money
-from scopecheck.yamlsource import JsonPath, SourceMap, dotted, load_yaml
+from scopecheck.yamlsource import JsonPath, SourceMap, dotted, load_yaml, shown_value
 
 FORMAT_VERSION = 1
 TEST_FILE_SUFFIXES = (".tests.yaml", ".tests.yml")
@@ -168,7 +168,7 @@ class _Reader:
 
     def _wrong_kind(self, where: JsonPath, expected: str, value: object) -> None:
         subject = f"'{dotted(where)}'" if where else "the test file"
-        self._problem("test.invalid-value", f"{subject} must be {expected}; found {_shown(value)}", where)
+        self._problem("test.invalid-value", f"{subject} must be {expected}; found {shown_value(value)}", where)
 
     def _mapping(self, value: object, where: JsonPath, known: tuple[str, ...], what: str) -> dict | None:
         if not isinstance(value, dict):
@@ -209,7 +209,7 @@ class _Reader:
                 return
             self._problem("test.missing-key", "the test file needs 'scopecheck_tests'", (), help="start it with 'scopecheck_tests: 1'")
         elif document["scopecheck_tests"] != FORMAT_VERSION or isinstance(document["scopecheck_tests"], bool):
-            self._problem("test.version", f"'scopecheck_tests' is {_shown(document['scopecheck_tests'])}, but this scopecheck reads "
+            self._problem("test.version", f"'scopecheck_tests' is {shown_value(document['scopecheck_tests'])}, but this scopecheck reads "
                           f"version {FORMAT_VERSION} of the format", ("scopecheck_tests",), help="write 'scopecheck_tests: 1'")
 
     def _target(self, document: dict) -> tuple[str | None, tuple[str, ...]]:
@@ -440,20 +440,6 @@ def thawed(value: object) -> object:
     if isinstance(value, tuple):
         return [thawed(item) for item in value]
     return value
-
-
-def _shown(value: object) -> str:
-    if value is None:
-        return "nothing"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, dict):
-        return "a mapping"
-    if isinstance(value, list):
-        return "an empty list" if not value else "a list"
-    if isinstance(value, (int, Decimal)):
-        return str(value)
-    return f"'{value}'"
 
 
 __all__ = ["Case", "CaseFile", "Expectation", "TicketSpec", "find_test_files", "load_case_file", "parse_case_file", "thawed"]
