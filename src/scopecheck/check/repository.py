@@ -18,7 +18,6 @@ agreement's author cannot change it, and the same finding would repeat for every
 from __future__ import annotations
 
 import dataclasses
-import os
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -30,10 +29,10 @@ from scopecheck.check.lint import LintTarget, lint
 from scopecheck.check.resolve import RuleSource, load_rule_files
 from scopecheck.diagnostics import Diagnostic, DiagnosticError, Severity, SourceLines, Span
 from scopecheck.evaluate.program import Program
+from scopecheck.folders import files_under
 from scopecheck.syntax import ast
 from scopecheck.resources import in_standard_library
 
-SKIPPED_FOLDERS = {".git", ".hg", ".venv", "venv", "build", "dist", "node_modules", "__pycache__"}
 _AGREEMENT_KEY = re.compile(r"^(scopecheck|client|plan)\s*:", re.MULTILINE)
 # A rule file checked alone is run under this agreement, so that its parameters bind and an
 # example ticket can be decided; rules that read agreement.* are reasoned about with those
@@ -122,19 +121,14 @@ def _discover(paths: Iterable[str]) -> Iterator[tuple[Path, Diagnostic | None]]:
 
 
 def _walk(folder: Path, unreadable: list[Diagnostic]) -> Iterator[Path]:
-    """Files that may be agreements or rule files. Linked folders are not followed: a link
-    back up the tree would make the walk endless."""
+    """Files that may be agreements or rule files; a folder that cannot be read is a finding."""
 
     def cannot_read(error: OSError) -> None:
         shown = _shown(Path(error.filename or folder))
         unreadable.append(Diagnostic("check.unreadable-file", f"cannot read the folder '{shown}': "
                                      f"{(error.strerror or str(error)).lower()}", Span(shown, 1, 1)))
 
-    for top, folders, files in os.walk(folder, onerror=cannot_read):
-        folders[:] = sorted(name for name in folders if name not in SKIPPED_FOLDERS and not name.startswith("."))
-        for name in files:
-            if name.endswith((".scope", ".yaml", ".yml")):
-                yield Path(top) / name
+    yield from files_under(folder, (".scope", ".yaml", ".yml"), cannot_read)
 
 
 def _looks_like_agreement(path: Path) -> bool:

@@ -19,9 +19,7 @@ import click
 
 from scopecheck.cli.common import EXIT_FOUND, EXIT_OK, EXIT_UNUSABLE, report
 from scopecheck.diagnostics import DiagnosticError, SourceLines
-
-SKIPPED_FOLDERS = {".venv", "venv", "build", "dist", "node_modules"}
-"""Folders never searched for rule files, besides hidden ones: environments and build output."""
+from scopecheck.folders import files_under
 
 STDIN = "-"
 _STDIN_NAME = "<stdin>"
@@ -103,7 +101,7 @@ def _rule_files(paths: tuple[str, ...], tally: _Tally) -> Iterator[str]:
         if given == STDIN:
             found = [STDIN]
         elif os.path.isdir(given):
-            found = [str(path) for path in sorted(_walk(Path(given)))]
+            found = [str(path) for path in files_under(Path(given), (".scope",))]
         elif os.path.exists(given):
             found = [given]
         else:
@@ -115,20 +113,6 @@ def _rule_files(paths: tuple[str, ...], tally: _Tally) -> Iterator[str]:
             if key not in seen:
                 seen.add(key)
                 yield path
-
-
-def _walk(folder: Path) -> Iterator[Path]:
-    try:
-        children = list(folder.iterdir())
-    except OSError:
-        return
-    for child in children:
-        if child.is_dir():
-            # A linked folder is not followed: a link back up would be searched forever.
-            if child.name not in SKIPPED_FOLDERS and not child.name.startswith(".") and not child.is_symlink():
-                yield from _walk(child)
-        elif child.suffix == ".scope" and child.is_file():
-            yield child
 
 
 def _read(path: str, tally: _Tally) -> str | None:

@@ -34,6 +34,7 @@ from decimal import Decimal
 from pathlib import Path
 from types import MappingProxyType
 
+from scopecheck.folders import files_under
 from scopecheck.diagnostics import Diagnostic, DiagnosticError, Span, did_you_mean, suggest
 from scopecheck.syntax.ast import OUTCOMES
 from scopecheck.tickets.convert import normalise_word
@@ -46,7 +47,6 @@ from scopecheck.yamlsource import JsonPath, SourceMap, dotted, load_yaml, shown_
 FORMAT_VERSION = 1
 TEST_FILE_SUFFIXES = (".tests.yaml", ".tests.yml")
 # Folders a search never enters: tools' environments and build output hold copies, not tests.
-SKIPPED_FOLDERS = frozenset({".venv", "venv", "build", "dist", "node_modules", "__pycache__"})
 
 FILE_KEYS = ("scopecheck_tests", "agreement", "rules", "now", "cases")
 CASE_KEYS = ("name", "agreement", "now", "earlier", "ticket", "expect")
@@ -113,14 +113,12 @@ class CaseFile:
 
 def find_test_files(paths: Iterable[str | Path]) -> list[Path]:
     """The test files among ``paths``: a file is taken as it is, a folder searched through for
-    ``*.tests.yaml``, skipping hidden folders and ``SKIPPED_FOLDERS``. Each file once, in order."""
+    ``*.tests.yaml`` (``folders.files_under``). Each file once, in order."""
     found: list[Path] = []
     for given in paths:
         path = Path(given)
         if path.is_dir():
-            for folder, subfolders, files in os.walk(path):
-                subfolders[:] = sorted(name for name in subfolders if not name.startswith(".") and name not in SKIPPED_FOLDERS)
-                found.extend(Path(folder) / name for name in sorted(files) if name.endswith(TEST_FILE_SUFFIXES))
+            found.extend(files_under(path, TEST_FILE_SUFFIXES))
         else:
             found.append(path)
     unique: dict[Path, Path] = {}
