@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Hashable
 from dataclasses import dataclass, field
 from decimal import Decimal
+from types import MappingProxyType
 
 import yaml
 
@@ -176,3 +177,12 @@ def shown_value(value: object) -> str:
     if isinstance(value, (int, Decimal)):
         return str(value)
     return f"'{value}'"
+
+
+def frozen(value: object) -> object:
+    """Data read from YAML made read-only: mappings as mapping proxies, lists as tuples."""
+    if isinstance(value, dict):
+        return MappingProxyType({key: frozen(item) for key, item in value.items()})
+    if isinstance(value, list):
+        return tuple(frozen(item) for item in value)
+    return value

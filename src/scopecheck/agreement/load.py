@@ -65,7 +65,7 @@ from scopecheck.calendar import BusinessCalendar
 from scopecheck.diagnostics import Diagnostic, DiagnosticError, Span, did_you_mean, suggest
 from scopecheck.tickets.model import DEVICE_CLASSES
 from scopecheck.values import PARSERS, ValueFormatError, duration_from_hours, format_percent, parse_money
-from scopecheck.yamlsource import JsonPath, SourceMap, dotted, load_yaml, shown_value
+from scopecheck.yamlsource import JsonPath, SourceMap, dotted, frozen, load_yaml, shown_value
 
 DEFAULT_CURRENCY = "USD"
 
@@ -469,14 +469,6 @@ class _Normaliser:
 # --- the typed model -----------------------------------------------------------------------
 
 
-def _frozen(value: object) -> object:
-    if isinstance(value, dict):
-        return MappingProxyType({key: _frozen(item) for key, item in value.items()})
-    if isinstance(value, list):
-        return tuple(_frozen(item) for item in value)
-    return value
-
-
 def _build(document: dict, data: dict, source_map: SourceMap, path: str, calendar: BusinessCalendar, prepaid: Prepaid | None) -> Agreement:
     client, plan, rates, premiums = document["client"], document["plan"], document["rates"], document["premiums"]
     fees = plan.get("fees", {})
@@ -529,7 +521,7 @@ def _build(document: dict, data: dict, source_map: SourceMap, path: str, calenda
             for index, target in enumerate(document["rules"])
         ),
         prepaid=prepaid,
-        document=_frozen(document),
+        document=frozen(document),
         source_map=source_map,
     )
 

@@ -32,7 +32,6 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
-from types import MappingProxyType
 
 from scopecheck.folders import files_under
 from scopecheck.diagnostics import Diagnostic, DiagnosticError, Span, did_you_mean, suggest
@@ -42,7 +41,7 @@ from scopecheck.tickets.mapping import BUILTIN_ALIASES, DEFAULT_MAPPING, normali
 from scopecheck.tickets.model import TICKET_FIELDS
 from scopecheck.tickets.rows import Batch, Column
 from scopecheck.values import ValueFormatError, parse_datetime, parse_duration, parse_money
-from scopecheck.yamlsource import JsonPath, SourceMap, dotted, load_yaml, shown_value
+from scopecheck.yamlsource import JsonPath, SourceMap, dotted, frozen, load_yaml, shown_value
 
 FORMAT_VERSION = 1
 TEST_FILE_SUFFIXES = (".tests.yaml", ".tests.yml")
@@ -299,7 +298,7 @@ class _Reader:
         expect = self._expect(case["expect"], where + ("expect",)) if "expect" in case else None
         if missing or name is None or ticket is None or expect is None or earlier is None:
             return None
-        return Case(str(name).strip(), self._span(where), where, _frozen(overrides) if overrides is not None else None,
+        return Case(str(name).strip(), self._span(where), where, frozen(overrides) if overrides is not None else None,
                     earlier, ticket, expect)
 
     def _earlier(self, case: dict, where: JsonPath, now: dt.datetime | object | None) -> tuple[TicketSpec, ...] | None:
@@ -341,7 +340,7 @@ class _Reader:
             fields["id"] = default_id
         if "opened_at" not in named and isinstance(now, dt.datetime):
             fields["opened_at"] = now.isoformat()
-        return TicketSpec(_frozen(fields), where, self._span(where).line) if good else None
+        return TicketSpec(frozen(fields), where, self._span(where).line) if good else None
 
     def _relative(self, match: re.Match, raw: str, now: dt.datetime | object | None, where: JsonPath) -> dt.datetime | None:
         if now is _UNREADABLE:
@@ -421,14 +420,6 @@ _MISSING_HELP = {
     "ticket": "'ticket' holds the ticket's fields, like {category: move, requester: ann, estimate: 2h}",
     "expect": "'expect' says what the decision must be, like {outcome: billable, rule: extra_move}",
 }
-
-
-def _frozen(value: object) -> object:
-    if isinstance(value, dict):
-        return MappingProxyType({key: _frozen(item) for key, item in value.items()})
-    if isinstance(value, list):
-        return tuple(_frozen(item) for item in value)
-    return value
 
 
 def thawed(value: object) -> object:
