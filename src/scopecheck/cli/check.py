@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import os
 import sys
-import tempfile
 from pathlib import Path
 
 import click
 
-from scopecheck.cli.common import EXIT_FOUND, EXIT_OK, EXIT_UNUSABLE
+from scopecheck.cli.common import EXIT_FOUND, EXIT_OK, EXIT_UNUSABLE, replace_file
 from scopecheck.diagnostics import Severity, SourceLines
 
 FORMATS = ("text", "json", "sarif", "github", "junit")
@@ -53,37 +51,13 @@ def check(paths: tuple[str, ...], output_format: str, fail_level: str, output_pa
     if output_path is None:
         write_diagnostics(output_format, list(report.diagnostics), list(report.files), sys.stdout, sources, level)
     else:
-        _write_atomically(Path(output_path), lambda out: write_diagnostics(
+        problem = replace_file(Path(output_path), lambda out: write_diagnostics(
             output_format, list(report.diagnostics), list(report.files), out, sources, level))
+        if problem is not None:
+            click.echo(f"error: {problem}", err=True)
+            sys.exit(EXIT_UNUSABLE)
         errors, warnings = report.count(Severity.ERROR), report.count(Severity.WARNING)
         click.echo(f"{len(report.files)} files checked: {errors} error{'s' if errors != 1 else ''}, "
                    f"{warnings} warning{'s' if warnings != 1 else ''}; report written to {output_path}", err=True)
     failing = any(d.severity >= level for d in report.diagnostics)
     sys.exit(EXIT_FOUND if failing else EXIT_OK)
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
-def _write_atomically(path: Path, write) -> None:
-    """A report is written whole or not at all: a failed run never leaves half a SARIF file
-    for the upload step to choke on."""
-    folder = path.parent if str(path.parent) else Path(".")
-    try:
-        handle, temporary = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
-    except OSError as error:
-        click.echo(f"error: cannot write '{path}': {(error.strerror or str(error)).lower()}", err=True)
-        sys.exit(EXIT_UNUSABLE)
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as out:
-            write(out)
-        # mkstemp makes the file private; a report is read by the next step of a pipeline.
-        os.chmod(temporary, path.stat().st_mode & 0o777 if path.exists() else 0o666 & ~_umask())
-        os.replace(temporary, path)
-    except OSError as error:
-        Path(temporary).unlink(missing_ok=True)
-        click.echo(f"error: cannot write '{path}': {(error.strerror or str(error)).lower()}", err=True)
-        sys.exit(EXIT_UNUSABLE)

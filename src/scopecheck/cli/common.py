@@ -10,7 +10,11 @@ Exit codes (README, "Exit codes"):
 from __future__ import annotations
 
 import datetime as dt
+import os
 import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import TextIO
 
 import click
 
@@ -63,3 +67,32 @@ def agreement_only(path: str):
     except DiagnosticError as error:
         report(error.diagnostics, SourceLines())
         sys.exit(EXIT_UNUSABLE)
+
+
+def replace_file(path: Path, write: Callable[[TextIO], None]) -> str | None:
+    """Write the file whole or not at all, through a temporary file beside it, keeping an
+    existing file's permissions: an interrupted run never leaves half a rule file or half a
+    report behind. Returns ``None``, or what went wrong in words."""
+    import tempfile
+
+    try:
+        # mkstemp makes the file private; a new file gets the permissions any other would.
+        mode = path.stat().st_mode & 0o7777 if path.exists() else 0o666 & ~_umask()
+        handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    except OSError as error:
+        return f"cannot write '{path}': {(error.strerror or str(error)).lower()}"
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as out:
+            write(out)
+        os.chmod(temporary, mode)
+        os.replace(temporary, path)
+    except OSError as error:
+        Path(temporary).unlink(missing_ok=True)
+        return f"cannot write '{path}': {(error.strerror or str(error)).lower()}"
+    return None
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask

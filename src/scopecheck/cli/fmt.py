@@ -10,14 +10,13 @@ import difflib
 import os
 import re
 import sys
-import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import click
 
-from scopecheck.cli.common import EXIT_FOUND, EXIT_OK, EXIT_UNUSABLE, report
+from scopecheck.cli.common import EXIT_FOUND, EXIT_OK, EXIT_UNUSABLE, replace_file, report
 from scopecheck.diagnostics import DiagnosticError, SourceLines
 from scopecheck.folders import files_under
 
@@ -131,26 +130,11 @@ def _read(path: str, tally: _Tally) -> str | None:
 
 
 def _write(path: Path, text: str, tally: _Tally) -> bool:
-    """Replace the file whole, keeping its permissions: an interrupted run never leaves half a
-    rule file behind."""
-    try:
-        mode = path.stat().st_mode & 0o7777
-        handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    except OSError as error:
-        click.echo(f"error: cannot write '{path}': {(error.strerror or str(error)).lower()}", err=True)
+    problem = replace_file(path, lambda out: out.write(text))
+    if problem is not None:
+        click.echo(f"error: {problem}", err=True)
         tally.failed += 1
-        return False
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as out:
-            out.write(text)
-        os.chmod(temporary, mode)
-        os.replace(temporary, path)
-    except OSError as error:
-        Path(temporary).unlink(missing_ok=True)
-        click.echo(f"error: cannot write '{path}': {(error.strerror or str(error)).lower()}", err=True)
-        tally.failed += 1
-        return False
-    return True
+    return problem is None
 
 
 def _diff(before: str, after: str, shown: str) -> str:

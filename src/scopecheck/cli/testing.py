@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import sys
-from decimal import Decimal, InvalidOperation
+from typing import TYPE_CHECKING
 
 import click
 
 from scopecheck.cli.common import EXIT_FOUND, EXIT_OK, EXIT_UNUSABLE, report
 from scopecheck.diagnostics import SourceLines
 
+if TYPE_CHECKING:  # decimal is imported when a run needs it, not for --help
+    from decimal import Decimal
+
 
 def _percent(context: click.Context, parameter: click.Parameter, value: str | None) -> Decimal | None:
+    from decimal import Decimal, InvalidOperation
+
     if value is None:
         return None
     try:
