@@ -24,7 +24,7 @@ from scopecheck.check import conditions
 from scopecheck.check.checker import CheckedRuleSet
 from scopecheck.check.conditions import MISSING, Formula, TooComplex, Translator, Var
 from scopecheck.check.examples import find_example, starts_to_try
-from scopecheck.diagnostics import Diagnostic, Related, Severity, Span
+from scopecheck.diagnostics import Diagnostic, Related, Severity
 from scopecheck.evaluate.compile import CompiledRule, Compiler
 from scopecheck.evaluate.program import Program
 from scopecheck.resources import in_standard_library
@@ -247,7 +247,7 @@ class _Linter:
 
 def _is_static(node: ast.Expr, agreement_known: bool, params_known: bool) -> bool:
     """Whether the node's value is fixed before any ticket arrives."""
-    for part in _walk(node):
+    for part in ast.walk(node):
         if isinstance(part, ast.Path) and part.root in ("ticket", "work", "earlier"):
             return False
         if isinstance(part, ast.Path) and part.root in ("agreement", "client") and not agreement_known:
@@ -259,20 +259,9 @@ def _is_static(node: ast.Expr, agreement_known: bool, params_known: bool) -> boo
     return True
 
 
-def _walk(node: object) -> Iterator[object]:
-    stack = [node]
-    while stack:
-        current = stack.pop()
-        if isinstance(current, tuple):
-            stack.extend(current)
-        elif hasattr(current, "__dataclass_fields__") and not isinstance(current, Span):
-            yield current
-            stack.extend(getattr(current, name) for name in current.__dataclass_fields__ if name != "span")
-
-
 def _walk_rules(rules: tuple[ast.Rule, ...]) -> Iterator[object]:
     for rule in rules:
-        yield from _walk(rule)
+        yield from ast.walk(rule)
 
 
 def _vars_of(formula: Formula) -> set[Var]:

@@ -189,24 +189,10 @@ def _check_rule_file(path: Path, sources: SourceLines) -> list[Diagnostic]:
 
 def _currency_of(checked: CheckedRuleSet) -> str:
     """The currency the rule file's amounts are written in, for the stand-in agreement."""
-    for rule_file in checked.files:
-        for node in _money_literals(rule_file):
-            if node.value.currency:
-                return node.value.currency
+    for node in ast.walk(checked.files):
+        if isinstance(node, ast.Literal) and node.kind == "money" and node.value.currency:
+            return node.value.currency
     return "USD"
-
-
-def _money_literals(node: object) -> Iterator[ast.Literal]:
-    if isinstance(node, ast.Literal):
-        if node.kind == "money":
-            yield node
-    elif isinstance(node, tuple):
-        for item in node:
-            yield from _money_literals(item)
-    elif hasattr(node, "__dataclass_fields__") and not isinstance(node, Span):
-        for name in node.__dataclass_fields__:
-            if name not in ("span", "comments"):
-                yield from _money_literals(getattr(node, name))
 
 
 def _outside_library(finding: Diagnostic) -> Diagnostic | None:

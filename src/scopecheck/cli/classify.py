@@ -188,10 +188,4 @@ def _entry_words(entry) -> str:
     return f"{OUTCOME_WORDS[entry.outcome]} by {entry.deciding_rule or 'no rule'}, {format_money(entry.total, entry.currency)}"
 
 
-def _entry_words(entry) -> str:
-    from scopecheck.evaluate.decision import OUTCOME_WORDS
-    from scopecheck.values import format_money
-
-    return f"{OUTCOME_WORDS[entry.outcome]} by {entry.deciding_rule or 'no rule'}, {format_money(entry.total, entry.currency)}"
-
 

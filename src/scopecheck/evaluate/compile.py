@@ -304,16 +304,7 @@ def _fields_read(expression: ast.Expr) -> list[ast.Path]:
     """The ``ticket.*`` and ``work.*`` paths an expression reads, first appearance first: the
     values a ticket can lack."""
     found: list[ast.Path] = []
-    stack: list[object] = [expression]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, ast.Path):
-            if node.root in ("ticket", "work") and node not in found:
-                found.append(node)
-        elif isinstance(node, ast.CountEarlier):
-            continue
-        elif isinstance(node, tuple):
-            stack.extend(reversed(node))
-        elif hasattr(node, "__dataclass_fields__"):
-            stack.extend(reversed([getattr(node, name) for name in node.__dataclass_fields__ if name != "span"]))
+    for node in ast.walk(expression, stop_at=(ast.CountEarlier,)):
+        if isinstance(node, ast.Path) and node.root in ("ticket", "work") and node not in found:
+            found.append(node)
     return found

@@ -9,6 +9,7 @@ Nodes are plain data; the stages that consume them dispatch with ``match``.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from scopecheck.diagnostics import Span
@@ -251,3 +252,17 @@ class RuleFile:
     params: tuple[Param, ...]
     rules: tuple[Rule, ...]
     comments: tuple[tuple[int, str], ...] = field(default=(), compare=False)
+
+
+def walk(node: object, stop_at: tuple[type, ...] = ()) -> Iterator[object]:
+    """Every AST node at and below ``node``, each before the nodes inside it, in the order they
+    were written; the nodes inside a ``stop_at`` node are not visited."""
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, tuple):
+            stack.extend(reversed(current))
+        elif type(current).__module__ == __name__ and hasattr(current, "__dataclass_fields__") and current is not NO_SPAN:
+            yield current
+            if not isinstance(current, stop_at):
+                stack.extend(reversed([getattr(current, name) for name in current.__dataclass_fields__ if name not in ("span", "comments")]))

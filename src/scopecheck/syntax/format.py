@@ -24,7 +24,7 @@ from lark import Token
 from scopecheck.diagnostics import Diagnostic, DiagnosticError, Span
 from scopecheck.syntax.ast import (
     AllOf, AnyOf, Arithmetic, Call, Compare, CountEarlier, Expr, Fee, Import, ListOf, Literal, MaterialsCharge,
-    Name, Negative, Not, Outcome, Param, Path, Premium, Presence, Rule, RuleFile,
+    Name, Negative, Not, Outcome, Param, Path, Premium, Presence, Rule, RuleFile, Template, walk,
 )  # fmt: skip
 from scopecheck.syntax.build import _unquote
 from scopecheck.syntax.grammar import lark_parser
@@ -359,14 +359,8 @@ class _Printer:
         a name can be called ``and`` too)."""
         starts = [(token.line, token.column) for token in self.source.counted]
         found: set[int] = set()
-        pending: list[Expr] = [
-            *(param.default for param in self.rule_file.params),
-            *(rule.condition for rule in self.rule_file.rules),
-            *(part for rule in self.rule_file.rules for effect in rule.outcome.effects for part in _effect_parts(effect)),
-        ]
-        while pending:
-            expression = pending.pop()
-            pending.extend(_children(expression))
+        # The expressions inside a `because` text sit inside one string token.
+        for expression in walk(self.rule_file, stop_at=(Template,)):
             if isinstance(expression, AllOf | AnyOf):
                 for before in expression.operands[:-1]:
                     found.add(bisect.bisect_left(starts, (before.span.end_line, before.span.end_column)))
@@ -430,32 +424,6 @@ class _Printer:
             else:
                 at_end.append(comment)
         return before, after, at_end
-
-
-def _children(expression: Expr) -> tuple[Expr, ...]:
-    match expression:
-        case Call(args=items) | ListOf(items=items) | AllOf(operands=items) | AnyOf(operands=items):
-            return items
-        case Negative(operand=operand) | Not(operand=operand) | Presence(operand=operand):
-            return (operand,)
-        case Arithmetic(first=first, rest=rest):
-            return (first, *(operand for _, operand in rest))
-        case Compare(left=left, right=right):
-            return (left, right)
-        case CountEarlier(condition=condition) if condition is not None:
-            return (condition,)
-    return ()
-
-
-def _effect_parts(effect: Premium | Fee | MaterialsCharge) -> tuple[Expr, ...]:
-    match effect:
-        case Premium(multiplier=multiplier, hours=hours):
-            return (multiplier,) if hours is None else (multiplier, hours)
-        case Fee(amount=amount):
-            return (amount,)
-        case MaterialsCharge(markup=markup) if markup is not None:
-            return (markup,)
-    return ()
 
 
 def _outcome(outcome: Outcome) -> str:

@@ -162,16 +162,7 @@ class CoverageRecorder:
 
 def clauses_of(expression: ast.Expr) -> list[ast.Expr]:
     """Every operand of an ``and`` / ``or`` in ``expression``, at any depth, in writing order."""
-    found: list[ast.Expr] = []
-    stack: list[object] = [expression]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, (ast.AllOf, ast.AnyOf)):
-            found.extend(node.operands)
-        if isinstance(node, tuple):
-            stack.extend(reversed(node))
-        elif hasattr(node, "__dataclass_fields__"):
-            stack.extend(reversed([getattr(node, name) for name in node.__dataclass_fields__ if name != "span"]))
+    found = [operand for node in ast.walk(expression) if isinstance(node, (ast.AllOf, ast.AnyOf)) for operand in node.operands]
     return sorted(found, key=lambda clause: (clause.span.line, clause.span.column))
 
 

@@ -36,8 +36,7 @@ from pathlib import Path
 from scopecheck.folders import files_under
 from scopecheck.diagnostics import Diagnostic, DiagnosticError, Span, did_you_mean, suggest
 from scopecheck.syntax.ast import OUTCOMES
-from scopecheck.tickets.convert import normalise_word
-from scopecheck.tickets.mapping import BUILTIN_ALIASES, DEFAULT_MAPPING, normalise_name
+from scopecheck.tickets.mapping import BUILTIN_ALIASES, DEFAULT_MAPPING, normalise_word
 from scopecheck.tickets.model import TICKET_FIELDS
 from scopecheck.tickets.rows import Batch, Column
 from scopecheck.values import ValueFormatError, parse_datetime, parse_duration, parse_money
@@ -323,7 +322,7 @@ class _Reader:
             if column.slot == Column.DROP:
                 continue
             if column.field is None:
-                close = suggest(normalise_name(key), [*TICKET_FIELDS, *BUILTIN_ALIASES])
+                close = suggest(normalise_word(key), [*TICKET_FIELDS, *BUILTIN_ALIASES])
                 if close is not None and close != "custom":
                     self._problem("test.unknown-ticket-field", f"'{key}' is not a ticket field", where + (key,), key=True,
                                   help=f"did you mean '{close}'? a field of the export's own goes under 'custom'")

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from decimal import Decimal
 
 from scopecheck.diagnostics import did_you_mean, suggest
-from scopecheck.tickets.mapping import DEFAULT_MAPPING, TicketMapping
+from scopecheck.tickets.mapping import DEFAULT_MAPPING, TicketMapping, normalise_word
 from scopecheck.tickets.model import MATERIAL_KINDS, TICKET_FIELDS, Material
 from scopecheck.values import (
     ValueFormatError,
@@ -43,11 +43,6 @@ class UnknownValue(ValueFormatError):
     def __init__(self, message: str, help: str | None = None):
         super().__init__(message)
         self.help = help
-
-
-def normalise_word(text: str) -> str:
-    """``Act of God`` and ``act-of-god`` both read ``act_of_god``."""
-    return text.strip().lower().replace(" ", "_").replace("-", "_")
 
 
 def converter_for(field: str, unit: str | None = None, mapping: TicketMapping = DEFAULT_MAPPING) -> Converter:

@@ -29,6 +29,12 @@ FORMATS = ("csv", "json", "jsonl", "yaml")
 DURATION_UNITS = ("hours", "minutes")
 
 
+def normalise_word(text: str) -> str:
+    """A column name or a value as one word: ``Opened At`` and ``opened-at`` both read
+    ``opened_at``, ``Act of God`` reads ``act_of_god``."""
+    return text.strip().lower().replace(" ", "_").replace("-", "_")
+
+
 @dataclass(frozen=True, slots=True)
 class ColumnTarget:
     """The ticket field a column fills; ``unit`` says a plain number there counts hours or minutes."""
@@ -51,11 +57,6 @@ BUILTIN_ALIASES: Mapping[str, ColumnTarget] = MappingProxyType(
 
 # Fields a mapping may fill from a column; ``custom`` is filled by every column nobody claims.
 MAPPABLE_FIELDS = tuple(name for name in TICKET_FIELDS if name != "custom")
-
-
-def normalise_name(name: str) -> str:
-    """``Opened At`` and ``opened-at`` both name ``opened_at``."""
-    return name.strip().lower().replace(" ", "_").replace("-", "_")
 
 
 @dataclass(frozen=True)
@@ -90,7 +91,7 @@ class TicketMapping:
         explicit = self.columns.get(column) or self._folded.get(column.strip().casefold())
         if explicit is not None:
             return explicit
-        name = normalise_name(column)
+        name = normalise_word(column)
         builtin = BUILTIN_ALIASES.get(name) or (ColumnTarget(name) if name in TICKET_FIELDS else None)
         # A mapping that sends some column to a field takes that field over: an unlisted column
         # that merely shares the field's name is kept as the export's own data.

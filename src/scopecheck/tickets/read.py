@@ -25,14 +25,14 @@ from typing import TextIO
 
 from scopecheck.diagnostics import Diagnostic, DiagnosticError, Span, did_you_mean, suggest
 from scopecheck.tickets.convert import for_text
-from scopecheck.tickets.mapping import DEFAULT_MAPPING, FORMATS, TicketMapping, normalise_name
+from scopecheck.tickets.mapping import DEFAULT_MAPPING, FORMATS, TicketMapping, normalise_word
 from scopecheck.tickets.model import Ticket
 from scopecheck.tickets.rows import REQUIRED_FIELDS, Batch, Column
 from scopecheck.yamlsource import load_yaml
 
 STDIN_NAME = "<stdin>"
-FORMAT_OF_SUFFIX = {".json": "json", ".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv", ".yaml": "yaml", ".yml": "yaml"}
 FORMAT_SPELLINGS = {"json": "json", "jsonl": "jsonl", "ndjson": "jsonl", "csv": "csv", "yaml": "yaml", "yml": "yaml"}
+FORMAT_OF_SUFFIX = {f".{spelling}": fmt for spelling, fmt in FORMAT_SPELLINGS.items()}
 
 # JSON numbers become int or Decimal, never float; NaN and Infinity become Decimals that every
 # number converter then refuses.
@@ -218,8 +218,8 @@ def _csv_plan(batch: Batch, names: list[str], header_line: int) -> tuple[list, l
             plan.append((index, column.slot, convert, column))
     for field in REQUIRED_FIELDS:
         if field not in column_of_field:
-            close = suggest(field, [normalise_name(name) for name in names if name])
-            original = next((name for name in names if name and normalise_name(name) == close), None)
+            close = suggest(field, [normalise_word(name) for name in names if name])
+            original = next((name for name in names if name and normalise_word(name) == close), None)
             help = (f"the column '{original}' looks like it: rename it, or map it in a mapping file" if original
                     else f"map the export's column to '{field}' in a mapping file")
             raise _whole_file("ticket.missing-column", f"no column gives the field '{field}', which every ticket needs",
