@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 
 from scopecheck.check.checker import check_rule_files
-from scopecheck.check.resolve import RuleSource, load_rule_files
+from scopecheck.agreement.model import RuleFileRef
+from scopecheck.check.resolve import load_rule_files
 from scopecheck.diagnostics import DiagnosticError, SourceLines, Span, render
 
 GOLDEN = Path(__file__).parent / "golden" / "errors"
@@ -21,7 +22,7 @@ CASES = sorted(GOLDEN.glob("*.scope"))
 def rendered_errors(name: str) -> str:
     sources = SourceLines()
     try:
-        loaded = load_rule_files([RuleSource(name, True, Span(name, 1, 1))], Path("."))
+        loaded = load_rule_files([RuleFileRef(name, True, Span(name, 1, 1))], Path("."))
         check_rule_files(loaded.files, loaded.texts)
     except DiagnosticError as error:
         return "\n".join(render(d, sources) for d in error.diagnostics) + "\n"

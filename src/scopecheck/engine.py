@@ -13,7 +13,7 @@ from pathlib import Path
 from scopecheck.agreement.load import load_agreement
 from scopecheck.agreement.model import Agreement
 from scopecheck.check.checker import check_rule_files
-from scopecheck.check.resolve import RuleSource, load_rule_files
+from scopecheck.check.resolve import load_rule_files
 from scopecheck.diagnostics import SourceLines
 from scopecheck.evaluate.program import Program
 
@@ -28,8 +28,7 @@ def load(agreement_path: str | Path, sources: SourceLines | None = None) -> Load
     """Everything needed to classify tickets for one agreement; rule file texts are added to
     ``sources`` so that errors in them render with their lines."""
     agreement = load_agreement(agreement_path)
-    references = [RuleSource(ref.target, ref.is_path, ref.span) for ref in agreement.rule_files]
-    loaded = load_rule_files(references, agreement.folder)
+    loaded = load_rule_files(agreement.rule_files, agreement.folder)
     if sources is not None:
         for path, text in loaded.texts.items():
             sources.add(path, text)

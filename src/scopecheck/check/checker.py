@@ -153,13 +153,8 @@ def check_rule_files(files: Sequence[ast.RuleFile], texts: dict[str, str] | None
     errors = [p for p in problems if p.severity >= Severity.ERROR]
     if errors:
         raise DiagnosticError(sorted(errors, key=_position))
-    rules = []
-    seen = set()
-    for rule_file in state.files:
-        for rule in rule_file.rules:
-            if rule.id not in seen:
-                seen.add(rule.id)
-                rules.append(rule)
+    # A rule id used twice is an error above, so every rule here is the only one of its id.
+    rules = [rule for rule_file in state.files for rule in rule_file.rules]
     digest = hashlib.sha256()
     for rule_file in state.files:
         digest.update(rule_file.path.encode() + b"\0" + (texts or {}).get(rule_file.path, repr(rule_file)).encode() + b"\0")

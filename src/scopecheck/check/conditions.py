@@ -379,24 +379,18 @@ _UNSAT, _UNKNOWN = object(), object()
 
 
 def _witness(var: Var, domain: Domain) -> object:
+    """A value in ``domain`` (``MISSING`` when only that will do), ``_UNSAT`` when there is
+    none, ``_UNKNOWN`` when free text could neither be built nor shown impossible."""
+    found: object = _UNSAT
     if isinstance(domain, Ranges):
-        for part in sorted(domain.intervals, key=_interval_order):
-            if not part.empty(var.integral):
-                return _pick(part, var)
+        found = next((_pick(part, var) for part in sorted(domain.intervals, key=_interval_order) if not part.empty(var.integral)), _UNSAT)
     elif isinstance(domain, Choices):
-        if domain.values:
-            return sorted(domain.values, key=str)[0]
+        found = sorted(domain.values, key=str)[0] if domain.values else _UNSAT
     else:
-        text = _text_witness(domain)
-        if text is not _UNSAT:
-            return text
-    if domain.missing and var.can_be_missing:
+        found = _text_witness(domain)
+    if (found is _UNSAT or found is _UNKNOWN) and domain.missing and var.can_be_missing:
         return MISSING
-    return _UNSAT if not isinstance(domain, Texts) or not domain.present else _text_unknown(domain)
-
-
-def _text_unknown(domain: Texts) -> object:
-    return _UNSAT if _texts_contradict(domain) else _UNKNOWN
+    return found
 
 
 def _pick(interval: Interval, var: Var) -> object:
@@ -512,7 +506,6 @@ class Translator:
         self.type_of = type_of
         self.constant = constant
         self.required = set(required)
-        self.opaque_count = 0
 
     def truth(self, node: ast.Expr, want: bool) -> Formula:
         """When ``node`` evaluates to ``want`` (true or false; unknown is neither)."""
@@ -615,8 +608,6 @@ class Translator:
             return self._against_constant(node, left[1], symbol, right[1], want)
         if left[0] == "const" and right[0] == "var" and symbol in _FLIP:
             return self._against_constant(node, right[1], _FLIP[symbol], left[1], want)
-        if left[0] == "const" and right[0] == "var" and symbol in ("in", "not in") and right[1].type.name == "list":
-            return self._opaque(node, want)
         return self._opaque(node, want)
 
     def _against_constant(self, node: ast.Compare, var: Var, symbol: str, value: object, want: bool) -> Formula:
@@ -666,8 +657,3 @@ class Translator:
 
 def _fold(value: object) -> object:
     return value.casefold() if isinstance(value, str) else value
-
-
-def is_opaque_free(conjunction: Conjunction) -> bool:
-    """Whether every value in the conjunction is one a ticket can be given directly."""
-    return all(var.kind != "opaque" for var in conjunction)

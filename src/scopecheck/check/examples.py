@@ -74,15 +74,14 @@ def find_example(program: Program, values: dict[Var, object], must_fire: tuple[s
         if count.same and fields.get(count.same) is None and count.same not in fields:
             fields[count.same] = _SCOPE_DEFAULTS[count.same]
     shown = tuple(name for name in TICKET_FIELDS if fields.get(name) is not None and name not in ("id", "opened_at"))
+    spent = _time_spent(work, fields)
+    if spent is not None:
+        fields["time_spent"] = spent
+    overrides = {node: earlier_values(node) if node.condition is not None else {} for node, _ in counts}
+    if any(values is None for values in overrides.values()):
+        return None
     for start in starts:
-        ticket_fields = dict(fields, id=EXAMPLE_ID, opened_at=start)
-        spent = _time_spent(work, fields)
-        if spent is not None:
-            ticket_fields["time_spent"] = spent
-        ticket = Ticket(**ticket_fields)
-        overrides = {node: earlier_values(node) if node.condition is not None else {} for node, _ in counts}
-        if any(values is None for values in overrides.values()):
-            return None
+        ticket = Ticket(**dict(fields, id=EXAMPLE_ID, opened_at=start))
         earlier = _earlier_tickets(ticket, counts, overrides)
         if _fires(program, ticket, earlier, must_fire):
             extra = ("time_spent",) if spent is not None and "time_spent" not in shown else ()

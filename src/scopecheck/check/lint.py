@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-from scopecheck.agreement.model import Agreement
+from scopecheck.agreement.model import PREMIUM_KINDS, Agreement
 from scopecheck.check import conditions
 from scopecheck.check.checker import CheckedRuleSet
 from scopecheck.check.conditions import MISSING, Formula, TooComplex, Translator, Var
@@ -32,7 +32,6 @@ from scopecheck.syntax import ast
 from scopecheck.tickets.model import TICKET_FIELDS
 
 _REQUIRED = {f"ticket.{name}" for name, spec in TICKET_FIELDS.items() if spec.required} | {"work.start"}
-_PREMIUMS = ("after_hours", "holiday", "emergency")
 _MOST_EXAMPLES_PER_PAIR = 6
 
 
@@ -122,11 +121,15 @@ class _Linter:
         except TooComplex:
             return None
 
+    def _never_holds(self, formula: Formula) -> bool:
+        """Whether no ticket can satisfy ``formula``; ``False`` when that cannot be decided."""
+        alternatives = self._alternatives(formula)
+        return alternatives is not None and all(conditions.solve(term).status == "unsat" for term in alternatives)
+
     def never_fires(self) -> Iterator[Diagnostic]:
         for rule in self.checked.rules:
             fires = self.open_translator.truth(rule.condition, True)
-            alternatives = self._alternatives(fires)
-            if alternatives is None or any(conditions.solve(term).status != "unsat" for term in alternatives):
+            if not self._never_holds(fires):
                 continue
             self.never.add(rule.id)
             tested = sorted({_shown_var(var) for var in _vars_of(fires) if var.kind != "opaque"})
@@ -141,15 +144,15 @@ class _Linter:
 
     def shadowed(self) -> Iterator[Diagnostic]:
         deciding = self._deciding()
+        highest_first = sorted(deciding, key=lambda c: c.rank, reverse=True)
         for lower in deciding:
             fires = self._truth(lower.rule)
-            for higher in sorted(deciding, key=lambda c: c.rank, reverse=True):
+            for higher in highest_first:
                 if higher.rank <= lower.rank:
                     break
                 if in_standard_library(lower.rule.span.path) and not in_standard_library(higher.rule.span.path):
                     continue  # a client's rule outranking the library's is how a contract overrides it
-                alternatives = self._alternatives(conditions.conjoin(fires, conditions.negate(self._truth(higher.rule))))
-                if alternatives is None or any(conditions.solve(term).status != "unsat" for term in alternatives):
+                if not self._never_holds(conditions.conjoin(fires, conditions.negate(self._truth(higher.rule)))):
                     continue
                 self.shadowed_ids.add(lower.rule.id)
                 yield self._shadow_finding(lower.rule, higher.rule)
@@ -207,11 +210,7 @@ class _Linter:
 
     def _earlier_values(self, node: ast.CountEarlier) -> dict[str, object] | None:
         """Fields an earlier ticket needs to pass the count's ``where`` condition."""
-        try:
-            alternatives = conditions.dnf(self.translator.truth(node.condition, True))
-        except TooComplex:
-            return None
-        for term in alternatives:
+        for term in self._alternatives(self.translator.truth(node.condition, True)) or ():
             solution = conditions.solve(term)
             if solution.status == "unsat":
                 continue
@@ -230,10 +229,9 @@ class _Linter:
             return
         read = {node.names[1] for node in _walk_rules(self.checked.rules)
                 if isinstance(node, ast.Path) and node.root == "agreement" and node.names[:1] == ("premiums",) and len(node.names) > 1}
-        premiums = self.agreement.lookup(("premiums",)) or {}
-        for name in _PREMIUMS:
-            multiplier = premiums.get(name) if hasattr(premiums, "get") else None
-            if multiplier is None or multiplier == 1 or name in read:
+        for name in PREMIUM_KINDS:
+            multiplier = getattr(self.agreement.premiums, name)
+            if multiplier == 1 or name in read:
                 continue
             if ("premiums", name) not in self.agreement.source_map.value_spans:
                 continue  # a default, not something the agreement says

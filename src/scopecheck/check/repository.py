@@ -24,9 +24,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from scopecheck.agreement.load import load_agreement, parse_agreement
+from scopecheck.agreement.model import RuleFileRef
 from scopecheck.check.checker import CheckedRuleSet, check_rule_files
 from scopecheck.check.lint import LintTarget, lint
-from scopecheck.check.resolve import RuleSource, load_rule_files
+from scopecheck.check.resolve import load_rule_files
 from scopecheck.diagnostics import Diagnostic, DiagnosticError, Severity, SourceLines, Span
 from scopecheck.evaluate.program import Program
 from scopecheck.folders import files_under
@@ -146,9 +147,8 @@ def _check_agreement(path: Path, sources: SourceLines, reached: set[Path]) -> li
         # A file that cannot be read has no position of its own; its first line stands in, so
         # that code scanning can still show the finding.
         return [d if d.span else dataclasses.replace(d, span=Span(_shown(path), 1, 1)) for d in error.diagnostics]
-    references = [RuleSource(ref.target, ref.is_path, ref.span) for ref in agreement.rule_files]
     try:
-        loaded = load_rule_files(references, agreement.folder)
+        loaded = load_rule_files(agreement.rule_files, agreement.folder)
     except DiagnosticError as error:
         return list(error.diagnostics)
     for shown, text in loaded.texts.items():
@@ -170,7 +170,7 @@ def _check_agreement(path: Path, sources: SourceLines, reached: set[Path]) -> li
 def _check_rule_file(path: Path, sources: SourceLines) -> list[Diagnostic]:
     shown = _shown(path)
     try:
-        loaded = load_rule_files([RuleSource(str(path.resolve()), True, Span(shown, 1, 1))], path.parent, path.parent)
+        loaded = load_rule_files([RuleFileRef(str(path.resolve()), True, Span(shown, 1, 1))], path.parent, path.parent)
     except DiagnosticError as error:
         return list(error.diagnostics)
     for name, text in loaded.texts.items():

@@ -11,22 +11,20 @@ tree: an agreement repository must not read files its reviewers cannot see.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from scopecheck.diagnostics import Diagnostic, DiagnosticError, Span, did_you_mean
+from scopecheck.agreement.model import RuleFileRef
+from scopecheck.diagnostics import Diagnostic, DiagnosticError, did_you_mean
 from scopecheck.resources import resource_dir, standard_library
-from scopecheck.syntax.ast import RuleFile
+from scopecheck.syntax.ast import Import, RuleFile
 from scopecheck.syntax.parser import parse_rule_file
 
 
-@dataclass(frozen=True, slots=True)
-class RuleSource:
-    """One reference to a rule file: a library name or a path, and where it was written."""
-
-    target: str
-    is_path: bool
-    span: Span
+# One reference to a rule file: a library name or a path, and where it was written. An
+# agreement's `rules:` entry and a rule file's `import` both are one.
+RuleSource = RuleFileRef | Import
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,7 +33,7 @@ class LoadedRules:
     texts: dict[str, str]
 
 
-def load_rule_files(sources: list[RuleSource], root: Path, base: Path | None = None) -> LoadedRules:
+def load_rule_files(sources: Iterable[RuleSource], root: Path, base: Path | None = None) -> LoadedRules:
     """Parse every rule file ``sources`` name, following imports; raises ``DiagnosticError``.
 
     ``root`` is the folder no client file may leave; relative paths are read from ``base``
@@ -84,7 +82,7 @@ class _Loader:
             return
         self.in_progress.append(path)
         for item in rule_file.imports:
-            self.visit(RuleSource(item.target, item.is_path, item.span), path.parent)
+            self.visit(item, path.parent)
         self.in_progress.pop()
         self.files.append(rule_file)
 

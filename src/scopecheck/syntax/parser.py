@@ -14,7 +14,7 @@ import re
 from lark.exceptions import UnexpectedInput
 
 from scopecheck.diagnostics import Diagnostic, DiagnosticError, Span
-from scopecheck.syntax.ast import Expr, Import, Param, Rule, RuleFile
+from scopecheck.syntax.ast import Import, Param, Rule, RuleFile
 from scopecheck.syntax.build import AstBuilder, Origin
 from scopecheck.syntax.errors import describe_parse_error
 from scopecheck.syntax.grammar import lark_parser
@@ -55,20 +55,6 @@ def parse_rule_file(text: str, path: str) -> RuleFile:
         rules=tuple(item for item in items if isinstance(item, Rule)),
         comments=tuple(comments),
     )
-
-
-def parse_expression(text: str, at: Span) -> Expr:
-    """Parse one expression written at ``at`` (inside a ``because`` text, say)."""
-    origin = Origin(at.path, at.line, column_shift=at.column - 1)
-    try:
-        tree = lark_parser().parse(text, start="expr")
-    except UnexpectedInput as error:
-        raise DiagnosticError([describe_parse_error(error, text, origin)]) from None
-    builder = AstBuilder(origin)
-    expression = builder.expression(tree)
-    if builder.problems:
-        raise DiagnosticError(builder.problems)
-    return expression
 
 
 def _items(text: str):

@@ -32,7 +32,7 @@ import yaml
 
 from scopecheck.agreement.load import parse_agreement
 from scopecheck.check.checker import CheckedRuleSet, check_rule_files
-from scopecheck.check.resolve import RuleSource, load_rule_files
+from scopecheck.check.resolve import load_rule_files
 from scopecheck.diagnostics import Diagnostic, DiagnosticError, Related, SourceLines, Span, did_you_mean
 from scopecheck.evaluate.coverage import OVER_DEVICE_CEILING, OVER_USER_CEILING, UNCOVERED_DEVICE, UNCOVERED_USER
 from scopecheck.evaluate.decision import Decision
@@ -192,11 +192,10 @@ class _Programs:
 
     def _build(self, text: str, shown: str) -> _Built:
         agreement = parse_agreement(text, shown)
-        references = [RuleSource(ref.target, ref.is_path, ref.span) for ref in agreement.rule_files]
-        rules_key = (tuple((ref.target, ref.is_path) for ref in references), agreement.folder)
+        rules_key = (tuple((ref.target, ref.is_path) for ref in agreement.rule_files), agreement.folder)
         checked = self._rules.get(rules_key)
         if checked is None:
-            loaded = load_rule_files(references, agreement.folder)
+            loaded = load_rule_files(agreement.rule_files, agreement.folder)
             for path, rule_text in loaded.texts.items():
                 self.sources.add(path, rule_text)
             checked = self._rules[rules_key] = check_rule_files(loaded.files, loaded.texts)
