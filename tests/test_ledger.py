@@ -379,3 +379,22 @@ def test_balance_refuses_a_plan_without_prepaid_hours() -> None:
     result = CliRunner().invoke(main, ["balance", HARBOR_VALE])
     assert result.exit_code == 2
     assert "is a per_device plan; prepaid hours belong to block_hours plans" in result.output
+
+
+def test_a_mistyped_ledger_path_is_an_error_not_an_empty_ledger(tmp_path: Path) -> None:
+    for command in (["history", HARBOR_VALE], ["balance", str(Path(HARBOR_VALE).parent.parent / "cobalt-dental" / "agreement.yaml")]):
+        result = run(*command, "--ledger", str(tmp_path / "typo.sqlite3"))
+        assert result.exit_code == 2
+        assert "does not exist; check the path given to --ledger" in result.stderr
+    assert not (tmp_path / "typo.sqlite3").exists()
+
+
+def test_the_same_requester_however_the_name_is_spaced(tmp_path: Path) -> None:
+    """Moves count per person as the coverage ceilings do: 'Dana  Wu' is 'dana wu'."""
+    tickets = tmp_path / "moves.csv"
+    tickets.write_text("id,opened_at,requester,category,summary,estimate\n"
+                       "M1,2026-03-02T09:00,Dana Wu,move,move desk,1h\n"
+                       "M2,2026-04-02T09:00,Dana  Wu,move,move desk,1h\n")
+    result = run("classify", HARBOR_VALE, str(tickets), "--format", "json", "--no-ledger")
+    decisions = {d["ticket"]: d for d in json.loads(result.stdout)["decisions"]}
+    assert decisions["M2"]["deciding_rule"] == "extra_move"

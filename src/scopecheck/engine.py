@@ -1,8 +1,9 @@
 """From an agreement file to a ready ``Program``: load, resolve rule files, check, compile.
 
-In: the path of an agreement. Out: a ``LoadedAgreement`` (the agreement, its program, and the
-source text of every file read, for rendering diagnostics), or ``DiagnosticError`` carrying
-every problem found in the agreement and its rule files.
+In: the path of an agreement. Out: a ``LoadedAgreement`` (the agreement and its program; the
+text of every rule file read goes into the caller's ``SourceLines``, for rendering
+diagnostics), or ``DiagnosticError`` carrying every problem found in the agreement and its
+rule files.
 """
 
 from __future__ import annotations

@@ -361,13 +361,12 @@ def _rate_words(per_day: Decimal) -> str:
 
 def _forecast_words(balance: Balance) -> str:
     forecast = balance.forecast
+    span = f"the last {FORECAST_DAYS} days" if forecast.days == FORECAST_DAYS else f"the {forecast.days} days since the first block was bought"
     if not balance.left:
         text = "No usable prepaid hours are left."
     elif not forecast.recent_minutes:
-        span = "the last 90 days" if forecast.days == FORECAST_DAYS else f"the {forecast.days} days since the first block was bought"
         text = f"Nothing was drawn in {span}, so there is no recent rate of use to say when the {_hours(balance.left)} left run out."
     else:
-        span = "the last 90 days" if forecast.days == FORECAST_DAYS else f"the {forecast.days} days since the first block was bought"
         text = f"At the rate of {span} ({_rate_words(forecast.per_day)}), the usable hours run out on {forecast.runs_out.isoformat()}."
     for expiry in forecast.expiring:
         text += f" Block {expiry.block_id} expires on {expiry.expires.isoformat()} with {_hours(expiry.minutes)} of it unused at that rate."

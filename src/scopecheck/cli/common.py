@@ -44,15 +44,19 @@ def period_option_value(text: str | None, first: str | None, last: str | None):
 
     if text is not None and (first is not None or last is not None):
         raise click.UsageError("give --period, or --from and --to, not both")
-    try:
-        if text is not None:
-            return Period.parse(text)
-        if first is None and last is None:
-            return None
-        start = Period.parse(first).first if first is not None else dt.date.min
-        end = Period.parse(last).last if last is not None else dt.date.max
-    except ValueError as error:
-        raise click.UsageError(str(error)) from None
+
+    def parsed(option: str, value: str):
+        try:
+            return Period.parse(value)
+        except ValueError as error:
+            raise click.UsageError(f"{option}: {error}") from None
+
+    if text is not None:
+        return parsed("--period", text)
+    if first is None and last is None:
+        return None
+    start = parsed("--from", first).first if first is not None else dt.date.min
+    end = parsed("--to", last).last if last is not None else dt.date.max
     if end < start:
         raise click.UsageError(f"--to {last} is before --from {first}")
     return Period(start, end)

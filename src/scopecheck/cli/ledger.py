@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sys
+from pathlib import Path
 
 import click
 
@@ -47,7 +48,7 @@ def history(agreement: str, ledger_path: str | None, requester: str | None, devi
       scopecheck history examples/harbor-vale/agreement.yaml --rule extra_move --period 2026
       scopecheck history examples/harbor-vale/agreement.yaml --format csv > harbor-vale-2026.csv
     """
-    from scopecheck.ledger import LedgerError, open_ledger, report
+    from scopecheck.ledger import report
     from scopecheck.ledger.records import client_key
     from scopecheck.ledger.sqlite import Filters
 
@@ -56,20 +57,8 @@ def history(agreement: str, ledger_path: str | None, requester: str | None, devi
     client = client_key(loaded_agreement)
     filters = Filters(requester, device, rule_id, outcome, ticket_id,
                       period.first if period else None, period.last if period else None)
-    try:
-        ledger = open_ledger(ledger_path, writable=False)
-        if ledger is None:
-            entries, revisions = [], {}
-        else:
-            try:
-                with ledger.session() as session:
-                    entries = session.entries(client, filters)
-                    revisions = session.revisions(client, ticket_id)
-            finally:
-                ledger.close()
-    except LedgerError as error:
-        click.echo(f"error: {error}", err=True)
-        sys.exit(EXIT_UNUSABLE)
+    entries, revisions = _read_ledger(ledger_path, lambda session: (session.entries(client, filters),
+                                                                    session.revisions(client, ticket_id)), ([], {}))
     chosen = output_format or ("table" if sys.stdout.isatty() else "csv")
     if chosen == "csv":
         report.write_entries_csv(entries, sys.stdout)
@@ -108,7 +97,6 @@ def balance(agreement: str, ledger_path: str | None, as_of_text: str | None, out
     """
     from scopecheck import output
     from scopecheck.evaluate.prepaid import balance_of
-    from scopecheck.ledger import LedgerError, open_ledger
     from scopecheck.ledger.records import client_key
 
     loaded_agreement = agreement_only(agreement)
@@ -120,18 +108,7 @@ def balance(agreement: str, ledger_path: str | None, as_of_text: str | None, out
         as_of = dt.date.fromisoformat(as_of_text) if as_of_text else dt.datetime.now(loaded_agreement.calendar.zone).date()
     except ValueError:
         raise click.UsageError(f"--as-of '{as_of_text}' is not a date; write it like 2026-11-30") from None
-    try:
-        ledger = open_ledger(ledger_path, writable=False)
-        entries = []
-        if ledger is not None:
-            try:
-                with ledger.session() as session:
-                    entries = session.entries(client_key(loaded_agreement))
-            finally:
-                ledger.close()
-    except LedgerError as error:
-        click.echo(f"error: {error}", err=True)
-        sys.exit(EXIT_UNUSABLE)
+    entries = _read_ledger(ledger_path, lambda session: session.entries(client_key(loaded_agreement)), [])
     draws = [(entry.work_start.date(), draw) for entry in entries for draw in entry.drawn]
     report = balance_of(loaded_agreement.prepaid, draws, as_of)
     if output_format == "json":
@@ -141,3 +118,25 @@ def balance(agreement: str, ledger_path: str | None, as_of_text: str | None, out
     sys.exit(EXIT_SOME_INVALID if fail_when_low and report.low else EXIT_OK)
 
 
+def _read_ledger(ledger_path: str | None, read, nothing):
+    """What ``read`` takes from the ledger in one read-only session; ``nothing`` when no ledger
+    was written yet. A ledger named with --ledger must exist: a mistyped path would otherwise
+    read as an empty ledger, and a balance as hours never used."""
+    from scopecheck.ledger import LedgerError, open_ledger
+
+    if ledger_path is not None and not Path(ledger_path).expanduser().exists():
+        click.echo(f"error: ledger '{ledger_path}' does not exist; check the path given to --ledger "
+                   "(classify creates a ledger when it first records)", err=True)
+        sys.exit(EXIT_UNUSABLE)
+    try:
+        ledger = open_ledger(ledger_path, writable=False)
+        if ledger is None:
+            return nothing
+        try:
+            with ledger.session() as session:
+                return read(session)
+        finally:
+            ledger.close()
+    except LedgerError as error:
+        click.echo(f"error: {error}", err=True)
+        sys.exit(EXIT_UNUSABLE)

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from scopecheck.evaluate.decision import Draw
-from scopecheck.evaluate.inventory import Inventory
+from scopecheck.evaluate.inventory import Inventory, name_key
 from scopecheck.tickets.model import Ticket
 
 if TYPE_CHECKING:
@@ -77,7 +77,7 @@ class History:
         for key in self.KEYS:
             value = getattr(earlier.ticket, key)
             if value is not None:
-                self._by_key[key][value.casefold()].append(earlier)
+                self._by_key[key][name_key(value)].append(earlier)
 
     def count(
         self,
@@ -93,7 +93,7 @@ class History:
             value = getattr(ticket, same)
             if value is None:
                 return None
-            candidates = self._by_key[same].get(value.casefold(), [])
+            candidates = self._by_key[same].get(name_key(value), [])
         start = work_start(ticket)
         instant = start.timestamp()  # not the wall clock, which repeats an hour in autumn
         inside = self._window(start, window)
