@@ -64,9 +64,12 @@ def check_paths(paths: Iterable[str], sources: SourceLines) -> CheckReport:
     found: list[Diagnostic] = []
     agreements: list[Path] = []
     rule_files: list[Path] = []
+    others: list[Path] = []  # named files that are neither, which were looked at all the same
     for path, problem in _discover(paths):
         if problem is not None:
             found.append(problem)
+            if path.is_file():
+                others.append(path)
         elif path.suffix == ".scope":
             rule_files.append(path)
         else:
@@ -81,7 +84,7 @@ def check_paths(paths: Iterable[str], sources: SourceLines) -> CheckReport:
     for rule_path in rule_files:
         if rule_path.resolve() not in reached:
             found.extend(_check_rule_file(rule_path, sources))
-    shown_files = tuple(_shown(p) for p in (*agreements, *rule_files))
+    shown_files = tuple(_shown(p) for p in (*agreements, *rule_files, *others))
     return CheckReport(shown_files, tuple(_in_order(_once(found))))
 
 

@@ -101,6 +101,10 @@ def _rule_files(paths: tuple[str, ...], tally: _Tally) -> Iterator[str]:
             found = [STDIN]
         elif os.path.isdir(given):
             found = [str(path) for path in files_under(Path(given), (".scope",))]
+        elif os.path.exists(given) and not given.endswith(".scope"):
+            click.echo(f"error: '{given}' is not a rule file; fmt lays out .scope files only", err=True)
+            tally.failed += 1
+            continue
         elif os.path.exists(given):
             found = [given]
         else:
