@@ -17,14 +17,14 @@ from pathlib import Path
 from scopecheck import engine
 from scopecheck.diagnostics import Diagnostic
 from scopecheck.evaluate.decision import Decision, PremiumCharge
-from scopecheck.evaluate.program import Program
+from scopecheck.evaluate.program import Program, Verdict
 from scopecheck.tickets.model import Ticket
 
 AGREEMENT = Path(__file__).resolve().parent / "agreement.yaml"
 
-# scopecheck has no public call yet that stops at the outcome, the deciding rule and the
-# premium; until it has, the evaluation row is the full decision, and the table says so.
-EVALUATION_IS_FULL_DECISION = True
+# ``Program.verdict_batch`` stops at the outcome, the deciding rule and the charges, so the
+# evaluation row measures it, and the full decisions row ``decide_batch``.
+EVALUATION_IS_FULL_DECISION = False
 
 
 def load_program(agreement: Path = AGREEMENT) -> Program:
@@ -53,7 +53,7 @@ def tickets_from_dicts(program: Program, tickets: Iterable[dict]) -> list[Ticket
     return prepared
 
 
-def premium_of(decision: Decision) -> float:
+def premium_of(decision: Decision | Verdict) -> float:
     multipliers = [float(charge.multiplier) for charge in decision.charges if isinstance(charge, PremiumCharge)]
     return max(multipliers, default=1.0)
 
@@ -72,7 +72,7 @@ def decide(program: Program, tickets: list[Ticket]) -> list[Decision]:
 
 def evaluate(program: Program, tickets: list[Ticket]) -> list[tuple[str, str, float]]:
     """The evaluation path: each ticket's outcome, deciding rule and premium."""
-    return results_of(decide(program, tickets))
+    return [(verdict.outcome, verdict.rule, premium_of(verdict)) for verdict in program.verdict_batch(tickets)]
 
 
 def full_decisions(program: Program, tickets: list[Ticket]) -> list[tuple[str, str, float]]:

@@ -261,7 +261,7 @@ def test_a_history_loaded_earlier_decides_as_the_same_batch_would(tmp_path: Path
 
 def _earlier(ticket_id: str, day: str, requester: str | None = None, device: str | None = None) -> Earlier:
     found = ticket(ticket_id, day + "T09:00+00:00", requester, device, "laptop" if device else None)
-    return Earlier(found, found.opened_at, "in_plan", None)
+    return Earlier.of(found, "in_plan", None)
 
 
 def test_the_inventory_places_the_same_whatever_order_tickets_are_added_in() -> None:

@@ -56,15 +56,17 @@ def test_a_traced_rule_reports_each_operand_it_evaluates() -> None:
     assert seen == [(8, False)]
 
 
-def test_an_untraced_program_runs_no_tracing_closure() -> None:
-    _, (untraced, _) = compiled()
-    _, (traced, _) = compiled(trace=lambda node, result: None)
-
-    def operands(condition) -> list:
-        return next(cell.cell_contents for cell in condition.__closure__ if isinstance(cell.cell_contents, list))
-
-    assert "traced" not in {closure.__name__ for closure in operands(untraced.condition)}
-    assert {closure.__name__ for closure in operands(traced.condition)} == {"traced"}
+def test_an_untraced_program_holds_no_tracing_call() -> None:
+    checked = check_rule_files([parse_rule_file(RULES, "client.scope")], {"client.scope": RULES})
+    untraced = Compiler(checked, {}, None).compile_rules()
+    traced = Compiler(checked, {}, None, trace=lambda node, result: None).compile_rules()
+    tracer = traced.rules[0].condition.__globals__
+    tracing_names = {name for name, value in tracer.items() if getattr(value, "__name__", "") == "traced"}
+    assert len(tracing_names) == 1
+    (tracing,) = tracing_names
+    assert f"{tracing}(" in traced.source
+    assert not any(getattr(value, "__name__", "") == "traced" for value in untraced.rules[0].condition.__globals__.values())
+    assert untraced.source.count("(") < traced.source.count("(")
 
 
 def test_the_recorder_counts_true_false_and_unknown_by_place() -> None:

@@ -72,7 +72,7 @@ class _Linter:
                     known = (False, None)
                     if _is_static(node, settings_known and self.agreement_known, settings_known):
                         try:
-                            known = (True, compiler.expression(node)(None, None, None))
+                            known = (True, compiler.constant(node))
                         except Exception:  # noqa: BLE001 - a value that cannot be computed now is not a constant
                             known = (False, None)
                     known_values[id(node)] = known

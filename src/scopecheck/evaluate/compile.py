@@ -1,21 +1,28 @@
-"""Compiling: a ``CheckedRuleSet`` and an ``Agreement`` in, a ``Program`` out.
+"""Compiling: a ``CheckedRuleSet`` and an ``Agreement`` in, a ``Program``'s functions out.
 
-Every expression becomes a Python closure once per run, with the agreement's parameters and
-fields bound as constants, so deciding a ticket does no parsing, lookup by name or type
-dispatch. Closures take ``(ticket, earlier, history)``: ``earlier`` is the earlier ticket inside
-a ``count earlier tickets ... where (...)`` condition, ``history`` the tickets decided before.
-``work.*`` reads the ticket's ``Work``, measured once per ticket by ``work_of``.
+The checked rules become the source of one Python module, compiled once per rule set and
+agreement, so deciding a ticket runs plain Python: no parsing, lookup by name or type
+dispatch, and no call per node. The source is generated from the checked AST alone and holds
+nothing a user wrote: every literal, parameter, agreement value, pattern and helper is bound
+as a constant of the module under a generated name (``k12``), and the only other words in the
+source are generated names, field indexes and Python's operators. Nothing a user wrote is ever
+handed to ``eval``.
+
+Every expression becomes a Python expression that yields its value, with ``None`` for missing
+or unknown (three-valued logic, see ``operators``). The module's functions take ``(t, e, h)``:
+the ticket, the earlier ticket inside a ``count earlier tickets ... where (...)`` condition, and
+the ``History`` of tickets decided before. ``work.*`` reads the ticket's ``Work``, measured once
+per ticket by ``work_of``.
 
 A ``Compiler`` given a ``trace`` also reports what each ``and`` / ``or`` operand evaluated to
-(``scopecheck test`` measures condition coverage with it); without one it compiles the same
-closures as ever, so deciding tickets costs nothing more.
+(``scopecheck test`` measures condition coverage with it); without one the source holds no
+tracing call at all, so deciding tickets costs nothing more.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import functools
-import operator
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
@@ -27,7 +34,9 @@ from scopecheck.check.checker import CheckedRuleSet
 from scopecheck.diagnostics import Diagnostic, DiagnosticError, did_you_mean
 from scopecheck.evaluate import operators
 from scopecheck.evaluate.decision import OUTCOME_RANK
+from scopecheck.evaluate.history import CountSpec
 from scopecheck.syntax import ast
+from scopecheck.syntax.format import render
 from scopecheck.tickets.model import Ticket
 from scopecheck.values import Type
 from scopecheck.work import Work, WorkOfLastTicket
@@ -36,8 +45,14 @@ Compiled = Callable[[Ticket, object, object], object]
 
 # Called with each operand of an ``and`` / ``or`` and the value it evaluated to (True, False
 # or None for unknown), every time it is evaluated; ``scopecheck test`` measures condition
-# coverage with it. Whatever replaces these closures must call it at the same points.
+# coverage with it.
 Trace = Callable[[ast.Expr, object], None]
+
+# What ``earlier.*`` may name besides the ticket's fields: the earlier decision.
+_EARLIER_DECISION = ("outcome", "rule")
+_WORK_MEASURES = frozenset(name for name in dir(Work) if not name.startswith("_"))
+# Types whose values the reader always gives as ``str``: their case folds inline.
+_TEXT_TYPES = ("text", "enum")
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,11 +72,29 @@ class CompiledRule:
     fields_read: tuple[tuple[str, Compiled], ...]  # for saying which missing field left it unknown
 
 
+@dataclass(frozen=True, slots=True)
+class CompiledRules:
+    """A rule set compiled for one agreement.
+
+    ``conditions(t, h)`` gives every rule's condition in rule order (for a full decision, which
+    lists what fired and what could not be decided). ``verdict(t, h)`` goes straight to the
+    answer: the deciding rule's index in ``rules`` (``None`` when none fired), and the indexes
+    of the charge-only rules that fired; it tries the deciding rules from the highest rank
+    down and stops at the first that fires.
+    """
+
+    rules: tuple[CompiledRule, ...]
+    conditions: Callable[[Ticket, object], tuple]
+    verdict: Callable[[Ticket, object], tuple[int | None, tuple[int, ...]]]
+    counts: tuple[CountSpec, ...]  # every count of earlier tickets the rules make
+    source: str  # the generated module, for reading when something goes wrong
+
+
 def bind_parameters(checked: CheckedRuleSet, agreement) -> dict[str, object]:
     """Parameter values: each default, replaced by the agreement's override of that name."""
     problems: list[Diagnostic] = []
     defaults = Compiler(checked, {}, agreement)
-    bound = {name: defaults.expression(param.default)(None, None, None) for name, param in checked.params.items()}
+    bound = {name: defaults.constant(param.default) for name, param in checked.params.items()}
     problems.extend(defaults.problems)
     for override in agreement.params:
         wanted = checked.param_types.get(override.name)
@@ -97,6 +130,79 @@ def _read_override(value: object, wanted: Type) -> object:
     return values.parse_value(value, wanted)
 
 
+class _Module:
+    """The generated module being written: its constants, and the functions it defines.
+
+    Functions may be added after the module is first built; building again compiles only
+    those, into the same namespace."""
+
+    def __init__(self) -> None:
+        self.namespace: dict[str, object] = {"__builtins__": {}}
+        self._constant_names: dict[int, str] = {}
+        self._functions: list[str] = []
+        self._compiled = 0
+        self._function_count = 0
+
+    def constant(self, value: object) -> str:
+        """A generated name bound to ``value``: how every value reaches the source."""
+        if value is None or value is True or value is False:
+            return repr(value)
+        name = self._constant_names.get(id(value))
+        if name is None:
+            name = self._constant_names[id(value)] = f"k{len(self._constant_names)}"
+            self.namespace[name] = value
+        return name
+
+    def function(self, prefix: str, body: list[str]) -> str:
+        """Define ``def PREFIXn(t, e, h)`` with ``body`` (lines of statements); its name."""
+        name = f"{prefix}{self._function_count}"
+        self._function_count += 1
+        self._functions.append("\n".join([f"def {name}(t, e, h):", *(f"    {line}" for line in body)]))
+        return name
+
+    def build(self, label: str) -> dict[str, object]:
+        fresh = "\n\n".join(self._functions[self._compiled:])
+        self._compiled = len(self._functions)
+        exec(compile(fresh, f"<rules {label}>", "exec"), self.namespace)  # noqa: S102 - generated from the checked AST only
+        return self.namespace
+
+    @property
+    def source(self) -> str:
+        return "\n\n".join(self._functions) + "\n"
+
+
+class _Locals:
+    """Names for intermediate values inside one generated function."""
+
+    def __init__(self) -> None:
+        self.count = 0
+
+    def fresh(self) -> str:
+        self.count += 1
+        return f"v{self.count}"
+
+
+@dataclass(frozen=True, slots=True)
+class _RuleNames:
+    """A rule's generated functions, by name, until the module is built."""
+
+    rule: ast.Rule
+    rank: tuple[int, int, int]
+    condition: str
+    reason: str | None
+    effects: tuple[tuple[ast.Effect, str | None, str | None], ...]
+    fields_read: tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class _PendingCount:
+    constant: str  # the name the module reads the ``CountSpec`` under
+    same: str | None
+    window: tuple[str, int | None] | None
+    where: str | None
+    when_asked: bool
+
+
 class Compiler:
     def __init__(self, checked: CheckedRuleSet, params: dict[str, object], agreement,
                  work_of: Callable[[Ticket], Work] | None = None, trace: Trace | None = None):
@@ -108,167 +214,288 @@ class Compiler:
         self.calendar = getattr(agreement, "calendar", None) or BusinessCalendar(dt.timezone.utc)
         self.work_of = work_of or WorkOfLastTicket(self.calendar)
         self.problems: list[Diagnostic] = []
+        self.module = _Module()
+        self.counts: list[CountSpec] = []
+        self._pending_counts: list[_PendingCount] = []
+        self._count_names: dict[tuple, str] = {}
+        self._traced = self.module.constant(_tracer(trace)) if trace is not None else None
+        self._locals = _Locals()
 
-    def expression(self, node: ast.Expr) -> Compiled:
+    # --- whole rule sets ---
+
+    def compile_rules(self, label: str = "") -> CompiledRules:
+        """Every rule of the checked set, with the functions that decide between them."""
+        names = [self._rule_names(rule, order) for order, rule in enumerate(self.checked.rules)]
+        call = "(t, None, h)"
+        conditions_name = self.module.function("all_conditions", [f"return ({''.join(f'{n.condition}{call}, ' for n in names)})"])
+        deciding = sorted((index for index, n in enumerate(names) if n.rule.outcome.kind),
+                          key=lambda index: names[index].rank, reverse=True)
+        body = []
+        for position, index in enumerate(deciding):
+            body.append(f"{'if' if position == 0 else 'elif'} {names[index].condition}{call} is True:")
+            body.append(f"    decided = {index}")
+        body.extend(["else:", "    decided = None"] if deciding else ["decided = None"])
+        body.append("fired = ()")
+        for index, rule_names in enumerate(names):
+            if not rule_names.rule.outcome.kind:
+                body.append(f"if {rule_names.condition}{call} is True:")
+                body.append(f"    fired += ({index},)")
+        body.append("return decided, fired")
+        verdict_name = self.module.function("verdict", body)
+        namespace = self._build(label)
+        conditions_function, verdict_function = namespace[conditions_name], namespace[verdict_name]
+        return CompiledRules(
+            tuple(self._assemble(rule_names, namespace) for rule_names in names),
+            lambda t, h: conditions_function(t, None, h),
+            lambda t, h: verdict_function(t, None, h),
+            tuple(self.counts),
+            self.module.source,
+        )
+
+    def rule(self, rule: ast.Rule, order: int) -> CompiledRule:
+        """One rule on its own."""
+        names = self._rule_names(rule, order)
+        return self._assemble(names, self._build(rule.id))
+
+    def constant(self, node: ast.Expr) -> object:
+        """The value of an expression that reads no ticket (a parameter's default, say)."""
+        name = self.function(node)
+        return self._build("constant")[name](None, None, None)
+
+    def function(self, node: ast.Expr) -> str:
+        """Define a function of ``(t, e, h)`` returning the value of ``node``; its name."""
+        outer, self._locals = self._locals, _Locals()
+        try:
+            return self.module.function("f", [f"return {self.expression(node)}"])
+        finally:
+            self._locals = outer
+
+    def _build(self, label: str) -> dict[str, object]:
+        namespace = self.module.build(label)
+        for pending in self._pending_counts:
+            where = namespace[pending.where] if pending.where else None
+            spec = CountSpec(pending.same, pending.window, where, pending.when_asked)
+            namespace[pending.constant] = spec
+            self.counts.append(spec)
+        self._pending_counts.clear()
+        return namespace
+
+    def _rule_names(self, rule: ast.Rule, order: int) -> _RuleNames:
+        kind = rule.outcome.kind
+        # Charge-only rules never decide; among deciding rules priority first, then the
+        # outcome that protects the provider, then the rule written first.
+        rank = (rule.priority, OUTCOME_RANK[kind] if kind else -1, -order)
+        return _RuleNames(
+            rule,
+            rank,
+            self.function(rule.condition),
+            self._reason(rule),
+            tuple((effect, *self._effect(effect)) for effect in rule.outcome.effects),
+            tuple((path.dotted, self.function(path)) for path in _fields_read(rule.condition)),
+        )
+
+    def _assemble(self, names: _RuleNames, namespace: dict[str, object]) -> CompiledRule:
+        if names.reason is None:
+            fixed = names.rule.title or f"rule '{names.rule.id}' applies"
+            reason = lambda t, h: fixed  # noqa: E731
+        else:
+            because = namespace[names.reason]
+            reason = lambda t, h: because(t, None, h)  # noqa: E731
+        effects = tuple(CompiledEffect(effect, namespace[first] if first else None, namespace[second] if second else None)
+                        for effect, first, second in names.effects)
+        reads = tuple((dotted, namespace[name]) for dotted, name in names.fields_read)
+        return CompiledRule(names.rule, names.rank, namespace[names.condition], reason, effects, reads)
+
+    def _effect(self, effect: ast.Effect) -> tuple[str | None, str | None]:
+        match effect:
+            case ast.Premium(multiplier=multiplier, hours=hours):
+                return self.function(multiplier), self.function(hours) if hours else None
+            case ast.Fee(amount=amount):
+                return self.function(amount), None
+            case ast.MaterialsCharge(markup=markup):
+                return self.function(markup) if markup else None, None
+        raise AssertionError(f"no compilation for {type(effect).__name__}")
+
+    def _reason(self, rule: ast.Rule) -> str | None:
+        if rule.because is None:
+            return None
+        outer, self._locals = self._locals, _Locals()
+        pieces = []
+        for part in rule.because.parts:
+            if isinstance(part, str):
+                pieces.append(self.module.constant(part))
+            else:
+                show = functools.partial(values.format_value, type_=self.checked.type_of(part), currency=self.currency)
+                pieces.append(f"{self.module.constant(show)}({self.expression(part)})")
+        self._locals = outer
+        return self.module.function("because", [f"return {' + '.join(pieces) or repr('')}"])
+
+    # --- expressions: each gives Python source for the node's value ---
+
+    def expression(self, node: ast.Expr) -> str:
+        constant = self.module.constant
         match node:
             case ast.Literal(kind="money", value=money):
-                if money.currency and self.agreement is not None and money.currency != self.currency:
-                    self.problems.append(
-                        Diagnostic(
-                            "check.currency",
-                            f"'{node.text}' is in {money.currency} but the agreement bills in {self.currency}",
-                            node.span,
-                        )
-                    )
-                return _const(money.amount)
+                self._check_currency(node)
+                return constant(money.amount)
             case ast.Literal(value=value):
-                return _const(value)
+                return constant(value)
             case ast.Path():
                 return self._path(node)
             case ast.Call(function=function, args=args):
                 builtin = BUILTINS[function]
                 run = functools.partial(builtin.run, self.calendar) if builtin.uses_calendar else builtin.run
-                compiled = [self.expression(a) for a in args]
-                if len(compiled) == 1:
-                    (only,) = compiled
-                    return lambda t, e, h: run(only(t, e, h))
-                return lambda t, e, h: run(*(c(t, e, h) for c in compiled))
+                return f"{constant(run)}({', '.join(self.expression(a) for a in args)})"
             case ast.ListOf(items=items):
-                compiled = [self.expression(item) for item in items]
-                return lambda t, e, h: tuple(c(t, e, h) for c in compiled)
+                return f"({''.join(f'{self.expression(item)}, ' for item in items)})"
             case ast.Negative(operand=operand):
-                inner = self.expression(operand)
-                return lambda t, e, h: None if (v := inner(t, e, h)) is None else -v
+                value = self._locals.fresh()
+                return f"(None if ({value} := {self.expression(operand)}) is None else -{value})"
             case ast.Not(operand=operand):
-                inner = self.expression(operand)
-                return lambda t, e, h: None if (v := inner(t, e, h)) is None else not v
+                value = self._locals.fresh()
+                return f"(None if ({value} := {self.expression(operand)}) is None else not {value})"
             case ast.AllOf(operands=operands):
-                return _kleene([self._operand(o) for o in operands], decisive=False)
+                return self._kleene(operands, decisive=False)
             case ast.AnyOf(operands=operands):
-                return _kleene([self._operand(o) for o in operands], decisive=True)
+                return self._kleene(operands, decisive=True)
             case ast.Arithmetic():
                 return self._arithmetic(node)
             case ast.Compare():
                 return self._compare(node)
             case ast.Presence(operand=operand, present=present):
-                inner = self.expression(operand)
-                if present:
-                    return lambda t, e, h: inner(t, e, h) not in (None, (), "")
-                return lambda t, e, h: inner(t, e, h) in (None, (), "")
+                return f"({self.expression(operand)} {'not in' if present else 'in'} {constant(_EMPTY)})"
             case ast.CountEarlier():
                 return self._count_earlier(node)
         raise AssertionError(f"no compilation for {type(node).__name__}")
 
-    def _operand(self, node: ast.Expr) -> Compiled:
-        """An operand of ``and`` / ``or``; reported to ``trace`` only when there is one, so an
-        untraced program runs exactly the closures it always did."""
-        compiled = self.expression(node)
-        if self.trace is None:
-            return compiled
-        record = self.trace
+    def _check_currency(self, node: ast.Literal) -> None:
+        money = node.value
+        if money.currency and self.agreement is not None and money.currency != self.currency:
+            self.problems.append(
+                Diagnostic(
+                    "check.currency",
+                    f"'{node.text}' is in {money.currency} but the agreement bills in {self.currency}",
+                    node.span,
+                )
+            )
 
-        def traced(t, e, h):
-            result = compiled(t, e, h)
-            record(node, result)
-            return result
+    def _kleene(self, operands: tuple[ast.Expr, ...], decisive: bool) -> str:
+        """``and`` (``decisive=False``) or ``or`` (``decisive=True``) in three-valued logic: the
+        first decisive operand settles it, and the rest are not evaluated; otherwise any unknown
+        operand leaves the whole unknown."""
+        names = []
+        settled = repr(decisive)
+        source = ""
+        for operand in operands:
+            name = self._locals.fresh()
+            names.append(name)
+            value = self.expression(operand)
+            if self._traced is not None:
+                value = f"{self._traced}({self.module.constant(operand)}, {value})"
+            source += f"({settled} if ({name} := {value}) is {settled} else "
+        unknown = " or ".join(f"{name} is None" for name in names)
+        return source + f"(None if {unknown} else {not decisive!r})" + ")" * len(operands)
 
-        return traced
-
-    def _path(self, node: ast.Path) -> Compiled:
-        if node.root == "params":
-            return _const(self.params[node.names[0]])
-        if node.root in ("agreement", "client"):
-            full = node.names if node.root == "agreement" else ("client", *node.names)
-            return _const(self.agreement.lookup(full) if self.agreement else None)
+    def _path(self, node: ast.Path) -> str:
+        if node.root in ("params", "agreement", "client"):
+            return self.module.constant(self._setting(node))
         if node.root == "work":
-            work_of, measure = self.work_of, operator.attrgetter(node.names[0])
-            return lambda t, e, h: measure(work_of(t))
-        index = Ticket._fields.index(node.names[0]) if node.names[0] in Ticket._fields else None
+            (measure,) = node.names
+            if measure not in _WORK_MEASURES or not measure.isidentifier():
+                raise AssertionError(f"work has no measure '{measure}'")
+            return f"{self.module.constant(self.work_of)}(t).{measure}"
+        if node.root == "earlier" and node.names[0] in _EARLIER_DECISION:
+            return f"e.{node.names[0]}"
+        holder = "e.ticket" if node.root == "earlier" else "t"
+        source = f"{holder}[{Ticket._fields.index(node.names[0])}]"
         rest = node.names[1:]
-        if node.root == "earlier":
-            if index is None:  # outcome or rule of the earlier decision
-                attribute = node.names[0]
-                return lambda t, e, h: getattr(e, attribute)
-            getter = lambda t, e, h: e.ticket[index]  # noqa: E731
-        else:
-            getter = lambda t, e, h: t[index]  # noqa: E731
-        if not rest:
-            return getter
-        return lambda t, e, h: _dig(getter(t, e, h), rest)
+        return f"{self.module.constant(_dig)}({source}, {self.module.constant(rest)})" if rest else source
 
-    def _arithmetic(self, node: ast.Arithmetic) -> Compiled:
+    def _setting(self, node: ast.Path) -> object:
+        """A parameter's or the agreement's value: known when the program is built."""
+        if node.root == "params":
+            return self.params[node.names[0]]
+        full = node.names if node.root == "agreement" else ("client", *node.names)
+        return self.agreement.lookup(full) if self.agreement else None
+
+    def _arithmetic(self, node: ast.Arithmetic) -> str:
         current = self.expression(node.first)
         left_type = self.checked.type_of(node.first)
         for symbol, operand in node.rest:
             right_type = self.checked.type_of(operand)
             apply = operators.arithmetic(left_type, symbol, right_type)
-            right = self.expression(operand)
-            current = (lambda a, f, g: lambda t, e, h: a(f(t, e, h), g(t, e, h)))(apply, current, right)
+            current = f"{self.module.constant(apply)}({current}, {self.expression(operand)})"
             left_type = right_type if left_type.name == "any" else left_type
         return current
 
-    def _compare(self, node: ast.Compare) -> Compiled:
+    def _compare(self, node: ast.Compare) -> str:
+        left_type = self.checked.type_of(node.left)
         left = self.expression(node.left)
-        if node.operator == "mentions" and isinstance(node.right, ast.Literal):
-            test = operators.mentions_literal(node.right.value)
-            return lambda t, e, h: test(left(t, e, h))
-        apply = operators.comparison(node.operator, self.checked.type_of(node.left))
-        right = self.expression(node.right)
-        return lambda t, e, h: apply(left(t, e, h), right(t, e, h))
+        known, right = self._known_now(node.right)
+        if known:
+            for literal in ast.walk(node.right):
+                if isinstance(literal, ast.Literal) and literal.kind == "money":
+                    self._check_currency(literal)
+            return self._compare_with_known(node.operator, left_type, left, right)
+        apply = operators.comparison(node.operator, left_type)
+        return f"{self.module.constant(apply)}({left}, {self.expression(node.right)})"
 
-    def _count_earlier(self, node: ast.CountEarlier) -> Compiled:
+    def _known_now(self, node: ast.Expr) -> tuple[bool, object]:
+        """Whether ``node``'s value is known when the program is built, and the value."""
+        match node:
+            case ast.Literal(kind="money", value=money):
+                return True, money.amount
+            case ast.Literal(value=value):
+                return True, value
+            case ast.Path(root="params" | "agreement" | "client"):
+                return True, self._setting(node)
+            case ast.ListOf(items=items):
+                known = [self._known_now(item) for item in items]
+                if all(is_known for is_known, _ in known):
+                    return True, tuple(value for _, value in known)
+        return False, None
+
+    def _compare_with_known(self, symbol: str, left_type: Type, left: str, right: object) -> str:
+        """A comparison whose right side is known when the program is built: what can be worked
+        out once (a folded case, a compiled pattern, a set) is, and the commonest comparisons are
+        written out in full rather than called."""
+        constant = self.module.constant
+        value = self._locals.fresh()
+        if right is not None and symbol in operators.ORDERINGS and left_type.name not in ("any", "datetime", "list", "record"):
+            return f"(None if ({value} := {left}) is None else {value} {symbol} {constant(right)})"
+        if right is not None and left_type.name == "text":
+            folded = operators.folded(right)
+            if symbol in ("is", "is not") and isinstance(folded, str):
+                test = "==" if symbol == "is" else "!="
+                return f"(None if ({value} := {left}) is None else {value}.casefold() {test} {constant(folded)})"
+            if symbol in ("in", "not in") and isinstance(folded, frozenset):
+                return f"(None if ({value} := {left}) is None else {value}.casefold() {symbol} {constant(folded)})"
+        return f"{constant(operators.against(symbol, left_type, right))}({left})"
+
+    def _count_earlier(self, node: ast.CountEarlier) -> str:
+        # Traced, a clause inside counts as evaluated only when a rule asked for the count.
+        when_asked = node.condition is not None and (self.trace is not None or any(
+            isinstance(inner, ast.Path) and inner.root in ("ticket", "work") for inner in ast.walk(node.condition)))
         window = (node.window.kind, node.window.days) if node.window else None
-        same = node.same
-        if node.condition is None:
-            return lambda t, e, h: None if h is None else h.count(t, same, window, None)
-        inner = self.expression(node.condition)
-        # The condition may compare an earlier ticket with this one, so it sees both.
-        return lambda t, e, h: None if h is None else h.count(t, same, window, lambda earlier: inner(t, earlier, None))
-
-    # --- rules ---
-
-    def rule(self, rule: ast.Rule, order: int) -> CompiledRule:
-        kind = rule.outcome.kind
-        # Charge-only rules never decide; among deciding rules priority first, then the
-        # outcome that protects the provider, then the rule written first.
-        rank = (rule.priority, OUTCOME_RANK[kind] if kind else -1, -order)
-        return CompiledRule(
-            rule=rule,
-            rank=rank,
-            condition=self.expression(rule.condition),
-            reason=self._reason(rule),
-            effects=tuple(self._effect(effect) for effect in rule.outcome.effects),
-            fields_read=tuple((path.dotted, self._path(path)) for path in _fields_read(rule.condition)),
-        )
-
-    def _effect(self, effect: ast.Effect) -> CompiledEffect:
-        match effect:
-            case ast.Premium(multiplier=multiplier, hours=hours):
-                return CompiledEffect(effect, self.expression(multiplier), self.expression(hours) if hours else None)
-            case ast.Fee(amount=amount):
-                return CompiledEffect(effect, self.expression(amount), None)
-            case ast.MaterialsCharge(markup=markup):
-                return CompiledEffect(effect, self.expression(markup) if markup else None, None)
-        raise AssertionError(f"no compilation for {type(effect).__name__}")
-
-    def _reason(self, rule: ast.Rule) -> Callable[[Ticket, object], str]:
-        if rule.because is None:
-            fixed = rule.title or f"rule '{rule.id}' applies"
-            return lambda t, h: fixed
-        pieces: list[Callable[[Ticket, object], str]] = []
-        for part in rule.because.parts:
-            if isinstance(part, str):
-                pieces.append((lambda text: lambda t, h: text)(part))
-            else:
-                compiled, part_type, currency = self.expression(part), self.checked.type_of(part), self.currency
-                pieces.append(
-                    (lambda c, ty: lambda t, h: values.format_value(c(t, None, h), ty, currency))(compiled, part_type)
-                )
-        return lambda t, h: "".join(piece(t, h) for piece in pieces)
+        # The same count written twice (in a condition and its 'because', say) is kept once.
+        meaning = (node.same, window, render(node.condition) if node.condition is not None else None, when_asked)
+        name = self._count_names.get(meaning)
+        if name is None:
+            where = self.function(node.condition) if node.condition is not None else None
+            name = self._count_names[meaning] = self.module.constant(object())  # the CountSpec, once built
+            self._pending_counts.append(_PendingCount(name, node.same, window, where, when_asked))
+        return f"(None if h is None else h.count({name}, t))"
 
 
-def _const(value: object) -> Compiled:
-    return lambda t, e, h: value
+_EMPTY = (None, (), "")
+
+
+def _tracer(trace: Trace) -> Callable[[ast.Expr, object], object]:
+    def traced(node: ast.Expr, result: object) -> object:
+        trace(node, result)
+        return result
+
+    return traced
 
 
 def _dig(value: object, names: tuple[str, ...]) -> object:
@@ -281,23 +508,6 @@ def _dig(value: object, names: tuple[str, ...]) -> object:
         else:
             value = getattr(value, name, None)
     return value
-
-
-def _kleene(operands: list[Compiled], decisive: bool) -> Compiled:
-    """``and`` (``decisive=False``) or ``or`` (``decisive=True``) in three-valued logic: one
-    decisive operand settles it; otherwise any unknown operand leaves the whole unknown."""
-
-    def evaluate(t, e, h):
-        unknown = False
-        for operand in operands:
-            result = operand(t, e, h)
-            if result is decisive:
-                return decisive
-            if result is None:
-                unknown = True
-        return None if unknown else not decisive
-
-    return evaluate
 
 
 def _fields_read(expression: ast.Expr) -> list[ast.Path]:

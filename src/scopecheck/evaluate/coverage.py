@@ -154,6 +154,15 @@ class CoverageCheck:
             MappingProxyType(class_ceilings),
         )
 
+    @property
+    def has_ceilings(self) -> bool:
+        """Whether a ticket's cover depends on the tickets before it."""
+        return self.user_ceiling is not None or self.device_ceiling is not None or bool(self.class_ceilings)
+
+    @property
+    def checks_anything(self) -> bool:
+        return self.users is not None or self.devices is not None or self.has_ceilings
+
     def findings(self, ticket: Ticket, history: History | None) -> tuple[FiredRule, ...]:
         """What is wrong with the ticket's cover: at most one finding for its requester, then
         at most one for its device (not on the list, else over the ceiling). The ceilings

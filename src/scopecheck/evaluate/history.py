@@ -10,11 +10,12 @@ that starts on 1 March counts moves from 1 March to the last day of February.
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from scopecheck.evaluate.decision import Draw
 from scopecheck.evaluate.inventory import Inventory, name_key
@@ -24,19 +25,35 @@ if TYPE_CHECKING:
     from scopecheck.evaluate.prepaid import PrepaidBalances
 
 
-@dataclass(frozen=True, slots=True)
-class Earlier:
-    """An earlier ticket as a rule sees it through ``earlier.*``."""
+class Earlier(NamedTuple):
+    """An earlier ticket as a rule sees it through ``earlier.*``; ``instant`` is ``start`` as
+    a POSIX timestamp, compared without the wall clock (``Earlier.of`` works it out)."""
 
     ticket: Ticket
     start: dt.datetime
+    instant: float
     outcome: str
     rule: str | None
     drawn: tuple[Draw, ...] = ()  # prepaid minutes the ticket used
-    instant: float = 0.0  # ``start`` as a POSIX timestamp: compared without the wall clock
 
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "instant", self.start.timestamp())
+    @classmethod
+    def of(cls, ticket: Ticket, outcome: str, rule: str | None, drawn: tuple[Draw, ...] = ()) -> Earlier:
+        start = work_start(ticket)
+        return cls(ticket, start, start.timestamp(), outcome, rule, drawn)
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class CountSpec:
+    """One ``count earlier tickets`` of the rules: for the same ``same`` field (or all tickets),
+    in ``window`` (kind and days, or all time), that meet ``where`` (a compiled condition of
+    ``(ticket, earlier, history)``). ``when_asked`` when ``where`` must be evaluated as the
+    count is asked, not as each ticket is added: it compares the earlier ticket with this one,
+    or its evaluations are traced (coverage counts a clause as evaluated when a rule asked)."""
+
+    same: str | None
+    window: tuple[str, int | None] | None
+    where: Callable[[Ticket | None, Earlier, None], object] | None
+    when_asked: bool = False
 
 
 def work_start(ticket: Ticket) -> dt.datetime:
@@ -53,57 +70,124 @@ def contract_year(moment: dt.date, term_start: dt.date) -> int:
 
 
 class History:
-    """Earlier tickets of one client, indexed by the fields rules count by; with ``balances``
-    (``Program.new_history`` gives them to a block_hours agreement), the prepaid minutes drawn."""
+    """Earlier tickets of one client, as the rules count them; with ``balances``
+    (``Program.new_history`` gives them to a block_hours agreement), the prepaid minutes drawn.
+
+    Tickets are normally added in the decision order (``program.decision_order``), and then
+    each count the rules make is a running total kept per key and window, updated as a ticket
+    is added and read in constant time (a ``last_days`` window in logarithmic time). Anything
+    else (a ticket added out of order, a ticket asked about that is not after every ticket
+    added, a ``where`` that compares with this ticket) is answered by walking the earlier
+    tickets, which a history keeps unless it is ``streaming``: a streaming history keeps only
+    the totals, so memory stays flat over any number of tickets added in order.
+    """
 
     KEYS = ("requester", "device", "site")
 
-    def __init__(self, term_start: dt.date, balances: PrepaidBalances | None = None):
+    def __init__(self, term_start: dt.date, balances: PrepaidBalances | None = None,
+                 counts: tuple[CountSpec, ...] = (), streaming: bool = False, inventory: bool = True):
         self.term_start = term_start
         # What the prepaid blocks have given so far: fed here, by every ticket added, and
         # nowhere else, so a batch and the ledger draw the blocks down alike.
         self.balances = balances
+        self.streaming = streaming
         self._all: list[Earlier] = []
-        self._by_key: dict[str, dict[str, list[Earlier]]] = {key: defaultdict(list) for key in self.KEYS}
-        # Different requesters and devices per contract year, for the coverage ceilings.
-        self.inventory = Inventory()
+        self._ids: set[str] = set()
+        # Earlier tickets by the value of each field counts are kept per; built on the first
+        # walk, as running totals answer in-order counts without it.
+        self._by_key: dict[str, dict[str, list[Earlier]]] | None = None
+        self._last: tuple[float, str] | None = None  # the decision order of the latest ticket added
+        self._in_order = True
+        self._years = _ContractYears(term_start)
+        self._totals: dict[CountSpec, _RunningCount | None] = {}
+        for spec in counts:
+            self._totals[spec] = _RunningCount.for_spec(spec, self._years, self.key_of)
+        self._keys: dict[str, str] = {}
+        # Different requesters and devices per contract year, for the coverage ceilings; only
+        # kept when asked for (an agreement with ceilings).
+        self.inventory = Inventory() if inventory else None
+
+    def key_of(self, value: str) -> str:
+        """``name_key`` of ``value``, worked out once per different value."""
+        key = self._keys.get(value)
+        if key is None:
+            key = self._keys[value] = name_key(value)
+        return key
 
     def add(self, earlier: Earlier) -> None:
-        self._all.append(earlier)
+        order = (earlier.instant, earlier.ticket.id)
+        if self._last is not None and order <= self._last:
+            self._in_order = False
+        self._last = order
         if self.balances is not None and earlier.drawn:
             self.balances.record(earlier.drawn)
-        year = contract_year(earlier.start.date(), self.term_start)
-        self.inventory.add(earlier.ticket, year, (earlier.instant, earlier.ticket.id))
+        if self.inventory is not None:
+            self.inventory.add(earlier.ticket, self.contract_year_of(earlier.start), order)
+        for total in self._totals.values():
+            if total is not None:
+                total.add(earlier)
+        if self.streaming:
+            return
+        self._all.append(earlier)
+        self._ids.add(earlier.ticket.id)
+        if self._by_key is not None:
+            self._index(earlier)
+
+    def _index(self, earlier: Earlier) -> None:
         for key in self.KEYS:
             value = getattr(earlier.ticket, key)
             if value is not None:
-                self._by_key[key][name_key(value)].append(earlier)
+                self._by_key[key][self.key_of(value)].append(earlier)
 
-    def count(
-        self,
-        ticket: Ticket,
-        same: str | None,
-        window: tuple[str, int | None] | None,
-        condition: Callable[[Earlier], bool | None] | None,
-    ) -> int | None:
-        """How many earlier tickets match; ``None`` when ``same`` names a field the ticket lacks."""
-        if same is None:
-            candidates = self._all
-        else:
-            value = getattr(ticket, same)
+    def contract_year_of(self, moment: dt.datetime) -> int:
+        return self._years.of(moment)
+
+    def count(self, spec: CountSpec, ticket: Ticket) -> int | None:
+        """How many earlier tickets ``spec`` counts for ``ticket``; ``None`` when it counts by
+        a field the ticket lacks."""
+        if spec.same is not None:
+            value = getattr(ticket, spec.same)
             if value is None:
                 return None
-            candidates = self._by_key[same].get(name_key(value), [])
+            key = self.key_of(value)
+        else:
+            key = None
         start = work_start(ticket)
         instant = start.timestamp()  # not the wall clock, which repeats an hour in autumn
-        inside = self._window(start, window)
+        if spec in self._totals:
+            total = self._totals[spec]
+        else:  # asked for the first time: start its total from what was added so far
+            total = self._totals[spec] = _RunningCount.for_spec(spec, self._years, self.key_of)
+            if total is not None:
+                if self.streaming and self._last is not None:
+                    raise RuntimeError("a streaming history answers only the counts it was made with")
+                for earlier in self._all:
+                    total.add(earlier)
+        if total is not None and self._in_order and (self._last is None or (instant, ticket.id) > self._last) \
+                and ticket.id not in self._ids:
+            return total.count(key, start, instant)
+        if self.streaming:
+            raise RuntimeError("a streaming history takes tickets in the decision order only")
+        return self._walk(spec, ticket, key, start, instant)
+
+    def _walk(self, spec: CountSpec, ticket: Ticket, key: str | None, start: dt.datetime, instant: float) -> int:
+        if spec.same is None:
+            candidates = self._all
+        else:
+            if self._by_key is None:
+                self._by_key = {field: defaultdict(list) for field in self.KEYS}
+                for earlier in self._all:
+                    self._index(earlier)
+            candidates = self._by_key[spec.same].get(key, [])
+        inside = self._window(start, spec.window)
+        where = spec.where
         return sum(
             1
             for earlier in candidates
             if earlier.ticket.id != ticket.id
             and earlier.instant <= instant
             and inside(earlier)
-            and (condition is None or condition(earlier) is True)
+            and (where is None or where(ticket, earlier, None) is True)
         )
 
     def _window(self, start: dt.datetime, window: tuple[str, int | None] | None) -> Callable[[Earlier], bool]:
@@ -117,3 +201,81 @@ class History:
             return lambda earlier: (earlier.start.year, earlier.start.month) == (start.year, start.month)
         since = start.timestamp() - (days or 0) * 86400
         return lambda earlier: earlier.instant >= since
+
+
+class _RunningCount:
+    """The running total of one count, per key (the ``same`` field's value, or ``None``) and
+    window: valid while tickets are added in the decision order and each ticket asked about
+    comes after all of them."""
+
+    __slots__ = ("spec", "_years", "_key_of", "_same_index", "_totals", "_instants")
+
+    def __init__(self, spec: CountSpec, years: _ContractYears, key_of: Callable[[str], str]):
+        self.spec = spec
+        self._years = years
+        self._key_of = key_of
+        self._same_index = Ticket._fields.index(spec.same) if spec.same is not None else None
+        self._totals: dict[object, int] = {}
+        self._instants: dict[str | None, list[float]] = {}  # for a last_days window
+
+    @classmethod
+    def for_spec(cls, spec: CountSpec, years: _ContractYears, key_of: Callable[[str], str]) -> _RunningCount | None:
+        """A running total, or ``None`` when ``where`` must be evaluated as the count is asked."""
+        return None if spec.when_asked else cls(spec, years, key_of)
+
+    def _bucket(self, key: str | None, start: dt.datetime) -> object:
+        window = self.spec.window
+        if window is None:
+            return key
+        if window[0] == "contract_year":
+            return key, self._years.of(start)
+        return key, start.year, start.month
+
+    def add(self, earlier: Earlier) -> None:
+        if self._same_index is not None:
+            value = earlier.ticket[self._same_index]
+            if value is None:
+                return
+            key = self._key_of(value)
+        else:
+            key = None
+        where = self.spec.where
+        if where is not None and where(None, earlier, None) is not True:
+            return
+        window = self.spec.window
+        if window is not None and window[0] == "last_days":
+            self._instants.setdefault(key, []).append(earlier.instant)
+            return
+        bucket = self._bucket(key, earlier.start)
+        self._totals[bucket] = self._totals.get(bucket, 0) + 1
+
+    def count(self, key: str | None, start: dt.datetime, instant: float) -> int:
+        window = self.spec.window
+        if window is not None and window[0] == "last_days":
+            instants = self._instants.get(key)
+            if not instants:
+                return 0
+            since = instant - (window[1] or 0) * 86400
+            passed = bisect.bisect_left(instants, since)
+            if passed > len(instants) // 2:  # no later ticket will count these: let them go
+                del instants[:passed]
+                passed = 0
+            return len(instants) - passed
+        return self._totals.get(self._bucket(key, start), 0)
+
+
+class _ContractYears:
+    """``contract_year`` of a moment's local date, worked out once per day."""
+
+    __slots__ = ("term_start", "_by_day")
+
+    def __init__(self, term_start: dt.date):
+        self.term_start = term_start
+        self._by_day: dict[int, int] = {}
+
+    def of(self, moment: dt.datetime) -> int:
+        day = moment.toordinal()
+        year = self._by_day.get(day)
+        if year is None:
+            year = self._by_day[day] = contract_year(moment.date(), self.term_start)
+        return year

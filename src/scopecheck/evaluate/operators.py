@@ -137,6 +137,9 @@ def _contains_item(items: object, item: object) -> bool | None:
 _ORDER = {"<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge, "==": operator.eq, "!=": operator.ne}
 
 
+ORDERINGS = frozenset(_ORDER)
+
+
 def comparison(symbol: str, left: Type) -> Binary:
     """The function for ``left symbol right`` giving True, False or None (unknown)."""
     match symbol:
@@ -174,13 +177,32 @@ def comparison(symbol: str, left: Type) -> Binary:
     return apply
 
 
-def mentions_literal(phrase: str) -> Callable[[object], bool | None]:
-    """``mentions`` with a constant phrase: the pattern is compiled once, not per ticket."""
-    pattern = _mentions_pattern(phrase)
-
-    def apply(subject: object) -> bool | None:
-        if subject is None:
+def folded(known: object) -> object:
+    """A known right-hand side as ``is`` and ``in`` compare it: text without case, and a list
+    as a set of such values (``None`` when its items cannot be put in a set)."""
+    if isinstance(known, tuple):
+        try:
+            return frozenset(_fold(item) for item in known)
+        except TypeError:
             return None
-        return pattern.search(str(subject)) is not None
+    return _fold(known)
 
-    return apply
+
+def against(symbol: str, left: Type, known: object) -> Callable[[object], bool | None]:
+    """``value symbol known`` for a right-hand side known when the program is built, with what
+    can be worked out once done once: ``mentions`` compiles its patterns here, not per ticket."""
+    if known is None:
+        return lambda value: None
+    if symbol == "mentions":
+        phrases = known if isinstance(known, tuple) else (known,)
+        patterns = tuple(_mentions_pattern(str(phrase)) for phrase in phrases if phrase is not None)
+
+        def mentions(subject: object) -> bool | None:
+            if subject is None:
+                return None
+            subjects = subject if isinstance(subject, tuple) else (subject,)
+            return any(pattern.search(str(s)) is not None for s in subjects if s is not None for pattern in patterns)
+
+        return mentions
+    apply = comparison(symbol, left)
+    return lambda value: apply(value, known)

@@ -13,23 +13,25 @@ import datetime as dt
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import NamedTuple
 
 from scopecheck.agreement.model import Agreement
 from scopecheck.builtins import material_costs
 from scopecheck.check.checker import CheckedRuleSet
 from scopecheck.diagnostics import Diagnostic, DiagnosticError
-from scopecheck.evaluate.compile import CompiledRule, Compiler, Trace, bind_parameters
+from scopecheck.evaluate.compile import CompiledRule, CompiledRules, Compiler, Trace, bind_parameters
 from scopecheck.evaluate.coverage import CoverageCheck
 from scopecheck.evaluate.decision import (
     Charge,
     Decision,
+    Draw,
     FeeCharge,
     FiredRule,
     MaterialsCharge,
     PremiumCharge,
     UndecidedRule,
 )
-from scopecheck.evaluate.history import Earlier, History, work_start
+from scopecheck.evaluate.history import CountSpec, Earlier, History, work_start
 from scopecheck.evaluate.prepaid import PrepaidBalances, TicketDraw, draw_for_ticket, rate_name_of
 from scopecheck.evaluate.pricing import price, round_up_to_increment
 from scopecheck.syntax import ast
@@ -51,7 +53,29 @@ def decision_order(ticket: Ticket) -> tuple[float, str]:
 def earlier_of(decision: Decision) -> Earlier:
     """A decided ticket as later tickets see it."""
     rule = decision.deciding_rule.rule_id if decision.deciding_rule else None
-    return Earlier(decision.ticket, work_start(decision.ticket), decision.outcome, rule, decision.drawn)
+    return Earlier.of(decision.ticket, decision.outcome, rule, decision.drawn)
+
+
+class Verdict(NamedTuple):
+    """A decision without its words: the outcome, the id of the rule (or cover finding) that
+    decided it, the charges the rules added, and the prepaid minutes it drew. What
+    ``Program.verdict`` gives, for callers that need the answer and not the explanation."""
+
+    outcome: str
+    rule: str | None
+    charges: tuple[Charge, ...]
+    drawn: tuple[Draw, ...] = ()
+
+
+class _Settled(NamedTuple):
+    """What the rules' verdict comes to once cover and the prepaid blocks are weighed."""
+
+    outcome: str
+    deciding: FiredRule | CompiledRule | None  # a cover finding or the prepaid explanation, else the rule
+    cover: tuple[FiredRule, ...]
+    charges: tuple[Charge, ...]
+    work: Work | None
+    draw: TicketDraw | None
 
 
 def _when(moment: dt.datetime) -> str:
@@ -63,7 +87,7 @@ class Program:
     agreement: Agreement
     checked: CheckedRuleSet
     params: dict[str, object]
-    rules: tuple[CompiledRule, ...]
+    compiled: CompiledRules
     work_of: Callable[[Ticket], Work]
     coverage: CoverageCheck
 
@@ -75,16 +99,47 @@ class Program:
         params = bind_parameters(checked, agreement)
         work_of = WorkOfLastTicket(agreement.calendar)
         compiler = Compiler(checked, params, agreement, work_of, trace)
-        rules = tuple(compiler.rule(rule, order) for order, rule in enumerate(checked.rules))
+        compiled = compiler.compile_rules(checked.version)
         if compiler.problems:
             raise DiagnosticError(compiler.problems)
         # Cover findings outrank every rule, and say so by their priority.
         coverage = CoverageCheck.build(agreement, max([0, *(rule.priority for rule in checked.rules)]) + 1)
-        return cls(agreement, checked, params, rules, work_of, coverage)
+        return cls(agreement, checked, params, compiled, work_of, coverage)
 
     @property
     def version(self) -> str:
         return self.checked.version
+
+    @property
+    def rules(self) -> tuple[CompiledRule, ...]:
+        return self.compiled.rules
+
+    @property
+    def counts(self) -> tuple[CountSpec, ...]:
+        return self.compiled.counts
+
+    @property
+    def depends_on_history(self) -> bool:
+        """Whether a ticket's decision can depend on the tickets decided before it: the rules
+        count earlier tickets, the agreement has coverage ceilings, or prepaid blocks."""
+        return bool(self.counts) or self.coverage.has_ceilings or self.agreement.prepaid is not None
+
+    @property
+    def partition_field(self) -> str | None:
+        """How a batch may be cut into parts decided apart with the same result: ``""`` when
+        tickets do not depend on each other, the ticket field every count is kept per (all
+        tickets with one value of it must then be decided together, in order), or ``None``
+        when the batch cannot be cut (a count over all tickets, counts per different fields,
+        coverage ceilings, prepaid blocks)."""
+        if self.coverage.has_ceilings or self.agreement.prepaid is not None:
+            return None
+        fields = {spec.same for spec in self.counts}
+        if not fields:
+            return ""
+        if len(fields) > 1 or None in fields:
+            return None
+        (field,) = fields
+        return field
 
     def prepare(self, ticket: Ticket) -> Ticket | Diagnostic:
         """The ticket with every time local to the client (a time without an offset is read in
@@ -119,8 +174,7 @@ class Program:
         fired: list[tuple[CompiledRule, FiredRule]] = []
         unknown: list[CompiledRule] = []
         undecided: list[UndecidedRule] = []
-        for compiled in self.rules:
-            result = compiled.condition(ticket, None, history)
+        for compiled, result in zip(self.compiled.rules, self.compiled.conditions(ticket, history)):
             if result is True:
                 rule = compiled.rule
                 reason = compiled.reason(ticket, history)
@@ -134,39 +188,67 @@ class Program:
             if deciding is None or compiled.rule.outcome.kind is None or compiled.rank > deciding[0].rank:
                 missing = tuple(name for name, read in compiled.fields_read if read(ticket, None, history) in (None, ()))
                 undecided.append(UndecidedRule(compiled.rule.id, missing))
-        # A ticket from outside the cover is reviewed whatever the rules say: a person confirms
-        # cover before anything is billed or given away, so no rule decides it (nor adds the
-        # charges that come with deciding); what the rules left unchecked is still shown above.
-        cover = self.coverage.findings(ticket, history)
-        if cover:
-            deciding = None
-        charges: list[Charge] = []
-        for compiled, _ in fired:
-            if compiled.rule.outcome.kind is None or (deciding and compiled is deciding[0]):
-                charges.extend(self._charges(compiled, ticket, history))
-        outcome = deciding[0].rule.outcome.kind if deciding else "review"
-        deciding_rule = cover[0] if cover else deciding[1] if deciding else None
-        work = self.work_of(ticket)
-        rates = self.agreement.rates
-        # In-plan work of a block_hours plan draws on the prepaid blocks; with nothing left to
-        # draw, the work is billed, and the prepaid_hours rule says why.
-        draw = self._draw_prepaid(ticket, work, history) if outcome == "in_plan" else None
-        if draw is not None and not draw.drawn:
-            outcome, deciding_rule = "billable", draw.explanation
+        charging = [compiled for compiled, _ in fired if compiled.rule.outcome.kind is None]
+        settled = self._settle(ticket, history, deciding[0] if deciding else None, charging, always_measure=True)
+        if isinstance(settled.deciding, CompiledRule):
+            deciding_rule = deciding[1]
+        else:
+            deciding_rule = settled.deciding
+        draw = settled.draw
         explained = (draw.explanation,) if draw is not None and draw.explanation is not None else ()
         drawn = draw.drawn if draw is not None else ()
+        rates = self.agreement.rates
         bill = price(
-            outcome,
+            settled.outcome,
             deciding_rule.rule_id if deciding_rule else None,
-            charges,
-            work,
+            settled.charges,
+            settled.work,
             rates,
             rates.hourly_rate(ticket.role, ticket.work_type),
             self.agreement.currency,
             drawn=drawn or None,
         )
-        fired_rules = cover + tuple(f for _, f in fired) + explained
-        return Decision(ticket, outcome, deciding_rule, fired_rules, tuple(undecided), tuple(charges), work, bill, drawn=drawn)
+        fired_rules = settled.cover + tuple(f for _, f in fired) + explained
+        return Decision(ticket, settled.outcome, deciding_rule, fired_rules, tuple(undecided), settled.charges, settled.work,
+                        bill, drawn=drawn)
+
+    def verdict(self, ticket: Ticket, history: History | None = None) -> Verdict:
+        """The outcome, deciding rule and charges ``decide`` would give, without rendering
+        reasons, listing what fired or could not be decided, or pricing: the deciding rules
+        are tried from the highest rank down, and the first that fires decides."""
+        decided, charging = self.compiled.verdict(ticket, history)
+        rules = self.compiled.rules
+        settled = self._settle(ticket, history, rules[decided] if decided is not None else None,
+                               [rules[index] for index in charging], always_measure=False)
+        deciding = settled.deciding
+        rule_id = deciding.rule.id if isinstance(deciding, CompiledRule) else deciding.rule_id if deciding else None
+        return Verdict(settled.outcome, rule_id, settled.charges, settled.draw.drawn if settled.draw is not None else ())
+
+    def _settle(self, ticket: Ticket, history: History | None, deciding: CompiledRule | None,
+                charging: list[CompiledRule], always_measure: bool) -> _Settled:
+        """The rules' answer weighed against cover and the prepaid blocks, with its charges."""
+        # A ticket from outside the cover is reviewed whatever the rules say: a person confirms
+        # cover before anything is billed or given away, so no rule decides it (nor adds the
+        # charges that come with deciding); what the rules left unchecked is still shown.
+        cover = self.coverage.findings(ticket, history) if self.coverage.checks_anything else ()
+        if cover:
+            deciding = None
+        charges: list[Charge] = []
+        if deciding is not None and deciding.effects:
+            charging = sorted([deciding, *charging], key=lambda c: -c.rank[2])  # in the order the rules are written
+        for compiled in charging:
+            if compiled.effects:
+                charges.extend(self._charges(compiled, ticket, history))
+        outcome = deciding.rule.outcome.kind if deciding else "review"
+        chosen: FiredRule | CompiledRule | None = cover[0] if cover else deciding
+        prepaid = self.agreement.prepaid
+        work = self.work_of(ticket) if always_measure or prepaid is not None else None
+        # In-plan work of a block_hours plan draws on the prepaid blocks; with nothing left to
+        # draw, the work is billed, and the prepaid_hours rule says why.
+        draw = self._draw_prepaid(ticket, work, history) if outcome == "in_plan" and prepaid is not None else None
+        if draw is not None and not draw.drawn:
+            outcome, chosen = "billable", draw.explanation
+        return _Settled(outcome, chosen, cover, tuple(charges), work, draw)
 
     def _draw_prepaid(self, ticket: Ticket, work: Work, history: History | None) -> TicketDraw | None:
         """What in-plan work takes from the prepaid blocks: its minutes rounded up to the
@@ -204,21 +286,36 @@ class Program:
 
     def decide_batch(self, tickets: Iterable[Ticket], history: History | None = None) -> list[Decision]:
         """Decide prepared tickets in the order work started; return decisions in arrival order."""
+        return self._in_decision_order(tickets, history, self.decide, lambda ticket, decision: earlier_of(decision))
+
+    def verdict_batch(self, tickets: Iterable[Ticket], history: History | None = None) -> list[Verdict]:
+        """``verdict`` for each prepared ticket, decided in the order work started; in arrival order."""
+        return self._in_decision_order(tickets, history, self.verdict,
+                                       lambda ticket, v: Earlier.of(ticket, v.outcome, v.rule, v.drawn))
+
+    def _in_decision_order(self, tickets: Iterable[Ticket], history: History | None, decide, earlier) -> list:
         prepared = list(tickets)
         if history is None:
             history = self.new_history()
-        order = sorted(range(len(prepared)), key=lambda index: decision_order(prepared[index]))
-        decisions: list[Decision | None] = [None] * len(prepared)
+        if self.depends_on_history:
+            order = sorted(range(len(prepared)), key=lambda index: decision_order(prepared[index]))
+        else:  # no ticket sees another: the order they are decided in cannot matter
+            order = range(len(prepared))
+        keep = self.depends_on_history
+        answers: list = [None] * len(prepared)
         for index in order:
-            decision = self.decide(prepared[index], history)
-            decisions[index] = decision
-            history.add(earlier_of(decision))
-        return decisions  # type: ignore[return-value]
+            ticket = prepared[index]
+            answer = answers[index] = decide(ticket, history)
+            if keep:
+                history.add(earlier(ticket, answer))
+        return answers
 
-    def new_history(self) -> History:
-        """An empty history for this agreement: no earlier tickets, no prepaid hours drawn."""
+    def new_history(self, streaming: bool = False) -> History:
+        """An empty history for this agreement: no earlier tickets, no prepaid hours drawn.
+        A ``streaming`` one keeps running totals only, for tickets decided in the decision order."""
         prepaid = self.agreement.prepaid
-        return History(self.term_start, PrepaidBalances(prepaid) if prepaid is not None else None)
+        return History(self.term_start, PrepaidBalances(prepaid) if prepaid is not None else None, self.counts, streaming,
+                       inventory=self.coverage.has_ceilings)
 
     @property
     def term_start(self) -> dt.date:

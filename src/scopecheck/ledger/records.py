@@ -169,7 +169,8 @@ class Entry:
 
     def earlier(self, ticket: Ticket | None = None) -> Earlier:
         """The entry as a later ticket's history sees it."""
-        return Earlier(ticket or self.ticket, self.work_start, self.outcome, self.deciding_rule, self.drawn)
+        return Earlier(ticket or self.ticket, self.work_start, self.work_start.timestamp(), self.outcome, self.deciding_rule,
+                       self.drawn)
 
     def renumbered(self, revision: int) -> Entry:
         """The entry as revision ``revision`` of its ticket's decision."""
