@@ -76,16 +76,17 @@ class CompiledRule:
 class CompiledRules:
     """A rule set compiled for one agreement.
 
-    ``conditions(t, h)`` gives every rule's condition in rule order (for a full decision, which
-    lists what fired and what could not be decided). ``verdict(t, h)`` goes straight to the
+    Both functions take ``(ticket, None, history)``, as every generated function does.
+    ``conditions`` gives every rule's condition in rule order (for a full decision, which
+    lists what fired and what could not be decided). ``verdict`` goes straight to the
     answer: the deciding rule's index in ``rules`` (``None`` when none fired), and the indexes
     of the charge-only rules that fired; it tries the deciding rules from the highest rank
     down and stops at the first that fires.
     """
 
     rules: tuple[CompiledRule, ...]
-    conditions: Callable[[Ticket, object], tuple]
-    verdict: Callable[[Ticket, object], tuple[int | None, tuple[int, ...]]]
+    conditions: Callable[[Ticket, None, object], tuple]
+    verdict: Callable[[Ticket, None, object], tuple[int | None, tuple[int, ...]]]
     counts: tuple[CountSpec, ...]  # every count of earlier tickets the rules make
     source: str  # the generated module, for reading when something goes wrong
 
@@ -243,11 +244,10 @@ class Compiler:
         body.append("return decided, fired")
         verdict_name = self.module.function("verdict", body)
         namespace = self._build(label)
-        conditions_function, verdict_function = namespace[conditions_name], namespace[verdict_name]
         return CompiledRules(
             tuple(self._assemble(rule_names, namespace) for rule_names in names),
-            lambda t, h: conditions_function(t, None, h),
-            lambda t, h: verdict_function(t, None, h),
+            namespace[conditions_name],
+            namespace[verdict_name],
             tuple(self.counts),
             self.module.source,
         )

@@ -10,6 +10,7 @@ in the order the tickets arrived.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from decimal import Decimal
@@ -52,8 +53,11 @@ def decision_order(ticket: Ticket) -> tuple[float, str]:
 
 def earlier_of(decision: Decision) -> Earlier:
     """A decided ticket as later tickets see it."""
-    rule = decision.deciding_rule.rule_id if decision.deciding_rule else None
-    return Earlier.of(decision.ticket, decision.outcome, rule, decision.drawn)
+    return Earlier.of(decision.ticket, *_outcome_of_decision(decision))
+
+
+def _outcome_of_decision(decision: Decision) -> tuple[str, str | None, tuple[Draw, ...]]:
+    return decision.outcome, decision.deciding_rule.rule_id if decision.deciding_rule else None, decision.drawn
 
 
 class Verdict(NamedTuple):
@@ -110,6 +114,10 @@ class Program:
     def version(self) -> str:
         return self.checked.version
 
+    @functools.cached_property
+    def _checks_cover(self) -> bool:
+        return self.coverage.checks_anything
+
     @property
     def rules(self) -> tuple[CompiledRule, ...]:
         return self.compiled.rules
@@ -118,7 +126,7 @@ class Program:
     def counts(self) -> tuple[CountSpec, ...]:
         return self.compiled.counts
 
-    @property
+    @functools.cached_property
     def depends_on_history(self) -> bool:
         """Whether a ticket's decision can depend on the tickets decided before it: the rules
         count earlier tickets, the agreement has coverage ceilings, or prepaid blocks."""
@@ -174,7 +182,7 @@ class Program:
         fired: list[tuple[CompiledRule, FiredRule]] = []
         unknown: list[CompiledRule] = []
         undecided: list[UndecidedRule] = []
-        for compiled, result in zip(self.compiled.rules, self.compiled.conditions(ticket, history)):
+        for compiled, result in zip(self.compiled.rules, self.compiled.conditions(ticket, None, history)):
             if result is True:
                 rule = compiled.rule
                 reason = compiled.reason(ticket, history)
@@ -216,7 +224,7 @@ class Program:
         """The outcome, deciding rule and charges ``decide`` would give, without rendering
         reasons, listing what fired or could not be decided, or pricing: the deciding rules
         are tried from the highest rank down, and the first that fires decides."""
-        decided, charging = self.compiled.verdict(ticket, history)
+        decided, charging = self.compiled.verdict(ticket, None, history)
         rules = self.compiled.rules
         settled = self._settle(ticket, history, rules[decided] if decided is not None else None,
                                [rules[index] for index in charging], always_measure=False)
@@ -230,7 +238,7 @@ class Program:
         # A ticket from outside the cover is reviewed whatever the rules say: a person confirms
         # cover before anything is billed or given away, so no rule decides it (nor adds the
         # charges that come with deciding); what the rules left unchecked is still shown.
-        cover = self.coverage.findings(ticket, history) if self.coverage.checks_anything else ()
+        cover = self.coverage.findings(ticket, history) if self._checks_cover else ()
         if cover:
             deciding = None
         charges: list[Charge] = []
@@ -286,28 +294,29 @@ class Program:
 
     def decide_batch(self, tickets: Iterable[Ticket], history: History | None = None) -> list[Decision]:
         """Decide prepared tickets in the order work started; return decisions in arrival order."""
-        return self._in_decision_order(tickets, history, self.decide, lambda ticket, decision: earlier_of(decision))
+        return self._in_decision_order(tickets, history, self.decide, _outcome_of_decision)
 
     def verdict_batch(self, tickets: Iterable[Ticket], history: History | None = None) -> list[Verdict]:
         """``verdict`` for each prepared ticket, decided in the order work started; in arrival order."""
-        return self._in_decision_order(tickets, history, self.verdict,
-                                       lambda ticket, v: Earlier.of(ticket, v.outcome, v.rule, v.drawn))
+        return self._in_decision_order(tickets, history, self.verdict, lambda verdict: (verdict.outcome, verdict.rule, verdict.drawn))
 
-    def _in_decision_order(self, tickets: Iterable[Ticket], history: History | None, decide, earlier) -> list:
+    def _in_decision_order(self, tickets: Iterable[Ticket], history: History | None, decide, outcome_of) -> list:
+        """``decide`` each ticket in the decision order, adding it to ``history`` (as
+        ``outcome_of`` its answer gives its outcome, rule and drawn minutes) when tickets can
+        see each other; the answers in arrival order."""
         prepared = list(tickets)
         if history is None:
             history = self.new_history()
-        if self.depends_on_history:
-            order = sorted(range(len(prepared)), key=lambda index: decision_order(prepared[index]))
-        else:  # no ticket sees another: the order they are decided in cannot matter
-            order = range(len(prepared))
-        keep = self.depends_on_history
         answers: list = [None] * len(prepared)
-        for index in order:
+        if not self.depends_on_history:  # no ticket sees another: the order cannot matter
+            for index, ticket in enumerate(prepared):
+                answers[index] = decide(ticket, history)
+            return answers
+        orders = [decision_order(ticket) for ticket in prepared]
+        for index in sorted(range(len(prepared)), key=orders.__getitem__):
             ticket = prepared[index]
             answer = answers[index] = decide(ticket, history)
-            if keep:
-                history.add(earlier(ticket, answer))
+            history.add(Earlier(ticket, work_start(ticket), orders[index][0], *outcome_of(answer)))
         return answers
 
     def new_history(self, streaming: bool = False) -> History:
