@@ -190,6 +190,7 @@ class _RuleNames:
     rule: ast.Rule
     rank: tuple[int, int, int]
     condition: str
+    condition_source: str  # the expression, for writing into the functions that decide
     reason: str | None
     effects: tuple[tuple[ast.Effect, str | None, str | None], ...]
     fields_read: tuple[tuple[str, str], ...]
@@ -221,25 +222,29 @@ class Compiler:
         self._count_names: dict[tuple, str] = {}
         self._traced = self.module.constant(_tracer(trace)) if trace is not None else None
         self._locals = _Locals()
+        self._last_expression = ""
 
     # --- whole rule sets ---
 
     def compile_rules(self, label: str = "") -> CompiledRules:
         """Every rule of the checked set, with the functions that decide between them."""
         names = [self._rule_names(rule, order) for order, rule in enumerate(self.checked.rules)]
-        call = "(t, None, h)"
-        conditions_name = self.module.function("all_conditions", [f"return ({''.join(f'{n.condition}{call}, ' for n in names)})"])
+        # The conditions are written into these two functions rather than called: a call per
+        # rule would cost more than most conditions. Each condition binds its intermediate
+        # values before reading them, so their names may repeat from one condition to the next.
+        conditions_name = self.module.function(
+            "all_conditions", [f"return ({''.join(f'{n.condition_source}, ' for n in names)})"])
         deciding = sorted((index for index, n in enumerate(names) if n.rule.outcome.kind),
                           key=lambda index: names[index].rank, reverse=True)
         body = []
         for position, index in enumerate(deciding):
-            body.append(f"{'if' if position == 0 else 'elif'} {names[index].condition}{call} is True:")
+            body.append(f"{'if' if position == 0 else 'elif'} {names[index].condition_source} is True:")
             body.append(f"    decided = {index}")
         body.extend(["else:", "    decided = None"] if deciding else ["decided = None"])
         body.append("fired = ()")
         for index, rule_names in enumerate(names):
             if not rule_names.rule.outcome.kind:
-                body.append(f"if {rule_names.condition}{call} is True:")
+                body.append(f"if {rule_names.condition_source} is True:")
                 body.append(f"    fired += ({index},)")
         body.append("return decided, fired")
         verdict_name = self.module.function("verdict", body)
@@ -266,7 +271,8 @@ class Compiler:
         """Define a function of ``(t, e, h)`` returning the value of ``node``; its name."""
         outer, self._locals = self._locals, _Locals()
         try:
-            return self.module.function("f", [f"return {self.expression(node)}"])
+            self._last_expression = self.expression(node)
+            return self.module.function("f", [f"return {self._last_expression}"])
         finally:
             self._locals = outer
 
@@ -285,10 +291,12 @@ class Compiler:
         # Charge-only rules never decide; among deciding rules priority first, then the
         # outcome that protects the provider, then the rule written first.
         rank = (rule.priority, OUTCOME_RANK[kind] if kind else -1, -order)
+        condition = self.function(rule.condition)
         return _RuleNames(
             rule,
             rank,
-            self.function(rule.condition),
+            condition,
+            self._last_expression,
             self._reason(rule),
             tuple((effect, *self._effect(effect)) for effect in rule.outcome.effects),
             tuple((path.dotted, self.function(path)) for path in _fields_read(rule.condition)),
