@@ -5,6 +5,7 @@ Run ``pytest --update-golden`` after an intended change of wording, then read th
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -28,3 +29,17 @@ def ledger_in_test_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Pa
     path = tmp_path / "ledger.sqlite3"
     monkeypatch.setenv("SCOPECHECK_LEDGER", str(path))
     return path
+
+
+@pytest.fixture(autouse=True, scope="session")
+def cache_for_the_session(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The run's cache lives with the run, never in the user's cache folder; one folder for the
+    whole session, so that tests share what an earlier one parsed, as a user's runs do."""
+    folder = tmp_path_factory.mktemp("cache")
+    before = os.environ.get("SCOPECHECK_CACHE_DIR")
+    os.environ["SCOPECHECK_CACHE_DIR"] = str(folder)
+    yield folder
+    if before is None:
+        os.environ.pop("SCOPECHECK_CACHE_DIR", None)
+    else:
+        os.environ["SCOPECHECK_CACHE_DIR"] = before

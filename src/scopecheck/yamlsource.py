@@ -15,10 +15,12 @@ from collections.abc import Hashable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from types import MappingProxyType
-
-import yaml
+from typing import TYPE_CHECKING
 
 from scopecheck.diagnostics import Diagnostic, DiagnosticError, Span
+
+if TYPE_CHECKING:
+    import yaml
 
 JsonPath = tuple[str | int, ...]
 
@@ -62,6 +64,10 @@ def _span(path: str, node: yaml.Node) -> Span:
 
 def load_yaml(text: str, path: str) -> tuple[object, SourceMap]:
     """Parse one YAML document; raises ``DiagnosticError`` with positions for anything wrong."""
+    # Imported here, not at the top: a run that reads no YAML (CSV tickets, an agreement from
+    # the cache) is spared PyYAML's import, a noticeable part of start-up.
+    import yaml
+
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.MarkedYAMLError as error:
@@ -101,9 +107,10 @@ class _Builder:
                 ]
             )
         self.source_map.value_spans.setdefault(json_path, _span(self.path, node))
-        if isinstance(node, yaml.MappingNode):
+        # A node's kind by its ``id``, so that this module needs PyYAML only to parse.
+        if node.id == "mapping":
             return self._mapping(node, json_path)
-        if isinstance(node, yaml.SequenceNode):
+        if node.id == "sequence":
             return [self.build(item, json_path + (index,)) for index, item in enumerate(node.value)]
         return self._scalar(node)
 
@@ -115,7 +122,7 @@ class _Builder:
                     Diagnostic("yaml.merge-key", "merge keys ('<<') are not supported; write the keys out", _span(self.path, key_node))
                 )
                 continue
-            key = self._scalar(key_node) if isinstance(key_node, yaml.ScalarNode) else None
+            key = self._scalar(key_node) if key_node.id == "scalar" else None
             if not isinstance(key, Hashable) or key is None or isinstance(key, (list, dict)):
                 self.problems.append(Diagnostic("yaml.bad-key", "a key must be plain text", _span(self.path, key_node)))
                 continue

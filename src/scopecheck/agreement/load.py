@@ -34,12 +34,13 @@ import datetime as dt
 import functools
 import re
 from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from types import MappingProxyType
+from typing import TYPE_CHECKING
 
-from jsonschema import Draft202012Validator, ValidationError
-
+from scopecheck import cache
 from scopecheck.agreement.business_time import read_calendar
 from scopecheck.agreement.model import (
     Agreement,
@@ -66,6 +67,9 @@ from scopecheck.diagnostics import Diagnostic, DiagnosticError, Span, did_you_me
 from scopecheck.tickets.model import DEVICE_CLASSES
 from scopecheck.values import PARSERS, ValueFormatError, duration_from_hours, format_percent, parse_money
 from scopecheck.yamlsource import JsonPath, SourceMap, dotted, frozen, load_yaml, shown_value
+
+if TYPE_CHECKING:
+    from jsonschema import Draft202012Validator, ValidationError
 
 DEFAULT_CURRENCY = "USD"
 
@@ -129,13 +133,10 @@ def load_agreement(path: str | Path) -> Agreement:
 def parse_agreement(text: str, path: str) -> Agreement:
     """Validate and type agreement ``text``; ``path`` names it in messages and, resolved,
     gives the folder its rule files are found in."""
-    data, source_map = load_yaml(text, path)
-    if data is None:
-        raise DiagnosticError(
-            [Diagnostic("agreement.empty", "the agreement is empty", Span(path, 1, 1), help="it needs at least 'client', 'plan', 'rates' and 'rules'")]
-        )
+    read = cache.cached("agreement", (path, text), _Document, lambda: _read_document(text, path))
+    data, source_map = read.data, read.source_map
     rejected: set[JsonPath] = set()
-    findings = [finding for error in _validator().iter_errors(data) for finding in _translate(error, source_map, rejected)]
+    findings = [finding for error in read.schema_errors for finding in _translate(error, source_map, rejected)]
     normaliser = _Normaliser(source_map, rejected, _currency_of(data))
     document = normaliser.normalise(data)
     findings.extend(normaliser.findings)
@@ -150,8 +151,33 @@ def parse_agreement(text: str, path: str) -> Agreement:
     return _build(document, data, source_map, path, calendar, prepaid)
 
 
+@dataclass(frozen=True)
+class _Document:
+    """An agreement's YAML as data, where each part of it was written, and what the schema
+    found wrong in it. Kept in the cache only when the schema found nothing: that spares the
+    next run PyYAML and jsonschema, while a file with problems is checked and reported afresh."""
+
+    data: object
+    source_map: SourceMap
+    schema_errors: tuple[ValidationError, ...]
+
+
+def _read_document(text: str, path: str) -> tuple[_Document, bool]:
+    data, source_map = load_yaml(text, path)
+    if data is None:
+        raise DiagnosticError(
+            [Diagnostic("agreement.empty", "the agreement is empty", Span(path, 1, 1), help="it needs at least 'client', 'plan', 'rates' and 'rules'")]
+        )
+    errors = tuple(_validator().iter_errors(data))
+    return _Document(data, source_map, errors), not errors
+
+
 @functools.cache
 def _validator() -> Draft202012Validator:
+    # Imported here, not at the top: jsonschema is the costliest import of a short run, and an
+    # agreement found valid before (``scopecheck.cache``) is not validated again.
+    from jsonschema import Draft202012Validator
+
     return Draft202012Validator(agreement_schema(), format_checker=Draft202012Validator.FORMAT_CHECKER)
 
 

@@ -16,7 +16,6 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
-from importlib import resources
 from pathlib import Path
 from types import MappingProxyType
 
@@ -241,7 +240,9 @@ class Agreement:
 @functools.cache
 def agreement_schema_text() -> str:
     """The published JSON Schema, exactly as shipped (``scopecheck schema agreement``)."""
-    return resources.files("scopecheck").joinpath("schemas", "agreement.schema.json").read_text(encoding="utf-8")
+    # A path beside this module rather than importlib.resources, whose import costs every run
+    # more than reading the file does; the package is always installed as files (``resources``).
+    return (Path(__file__).resolve().parent.parent / "schemas" / "agreement.schema.json").read_text(encoding="utf-8")
 
 
 @functools.cache

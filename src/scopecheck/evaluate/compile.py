@@ -36,7 +36,6 @@ from scopecheck.evaluate import operators
 from scopecheck.evaluate.decision import OUTCOME_RANK
 from scopecheck.evaluate.history import CountSpec
 from scopecheck.syntax import ast
-from scopecheck.syntax.format import render
 from scopecheck.tickets.model import Ticket
 from scopecheck.values import Type
 from scopecheck.work import Work, WorkOfLastTicket
@@ -486,7 +485,7 @@ class Compiler:
             isinstance(inner, ast.Path) and inner.root in ("ticket", "work") for inner in ast.walk(node.condition)))
         window = (node.window.kind, node.window.days) if node.window else None
         # The same count written twice (in a condition and its 'because', say) is kept once.
-        meaning = (node.same, window, render(node.condition) if node.condition is not None else None, when_asked)
+        meaning = (node.same, window, _meaning(node.condition), when_asked)
         name = self._count_names.get(meaning)
         if name is None:
             where = self.function(node.condition) if node.condition is not None else None
@@ -496,6 +495,16 @@ class Compiler:
 
 
 _EMPTY = (None, (), "")
+
+
+def _meaning(node: object) -> object:
+    """What an expression says, without where it was written: equal for the same words."""
+    if isinstance(node, tuple):
+        return tuple(_meaning(item) for item in node)
+    fields = getattr(node, "__dataclass_fields__", None)
+    if fields is None or type(node).__module__ != ast.__name__:
+        return repr(node)
+    return (type(node).__name__, *(_meaning(getattr(node, name)) for name in fields if name not in ("span", "comments")))
 
 
 def _tracer(trace: Trace) -> Callable[[ast.Expr, object], object]:

@@ -11,13 +11,10 @@ Lark's trees never leave the syntax package; ``syntax.build`` turns them into AS
 from __future__ import annotations
 
 import re
-from lark.exceptions import UnexpectedInput
 
+from scopecheck import cache
 from scopecheck.diagnostics import Diagnostic, DiagnosticError, Span
 from scopecheck.syntax.ast import Import, Param, Rule, RuleFile
-from scopecheck.syntax.build import AstBuilder, Origin
-from scopecheck.syntax.errors import describe_parse_error
-from scopecheck.syntax.grammar import lark_parser
 
 # A real rule file is a few kilobytes; the limit keeps a hostile or generated file from taking
 # the machine with it.
@@ -27,11 +24,26 @@ _ITEM_START = re.compile(r"^[ \t]*(?:rule|param|import)\b", re.MULTILINE)
 
 
 def parse_rule_file(text: str, path: str) -> RuleFile:
-    """Parse a whole ``.scope`` file; raises ``DiagnosticError`` with every error found."""
+    """Parse a whole ``.scope`` file; raises ``DiagnosticError`` with every error found.
+
+    A file parsed before, with the same path and text, comes from the cache (``scopecheck.cache``):
+    the path is part of the key because every node's span names it."""
     if len(text.encode("utf-8", errors="replace")) > MAX_FILE_BYTES:
         raise DiagnosticError(
             [Diagnostic("syntax.too-large", f"the rule file is larger than {MAX_FILE_BYTES // 1000} kB", Span(path, 1, 1))]
         )
+    return cache.cached("rule-file", (path, text), RuleFile, lambda: (_parse(text, path), True))
+
+
+def _parse(text: str, path: str) -> RuleFile:
+    # Lark and the tree builder are imported here, not at the top: a run whose rule files
+    # all come from the cache never needs them, and importing Lark is a good part of start-up.
+    from lark.exceptions import UnexpectedInput
+
+    from scopecheck.syntax.build import AstBuilder, Origin
+    from scopecheck.syntax.errors import describe_parse_error
+    from scopecheck.syntax.grammar import lark_parser
+
     items: list[Import | Param | Rule] = []
     comments: list[tuple[int, str]] = []
     problems: list[Diagnostic] = []
@@ -72,6 +84,8 @@ def _items(text: str):
 
 def _comments(chunk: str, first_line: int) -> list[tuple[int, str]]:
     """The chunk's comments with their file line numbers, kept for the formatter."""
+    from scopecheck.syntax.grammar import lark_parser
+
     if "#" not in chunk:
         return []
     return [
