@@ -100,8 +100,9 @@ class History:
         self._in_order = True
         self._years = _ContractYears(term_start)
         self._totals: dict[CountSpec, _RunningCount | None] = {}
+        self._running: list[_RunningCount] = []  # the totals kept up as tickets are added
         for spec in counts:
-            self._totals[spec] = _RunningCount.for_spec(spec, self._years, self.key_of)
+            self._start_total(spec)
         self._keys: dict[str, str] = {}
         # Different requesters and devices per contract year, for the coverage ceilings; only
         # kept when asked for (an agreement with ceilings).
@@ -123,15 +124,20 @@ class History:
             self.balances.record(earlier.drawn)
         if self.inventory is not None:
             self.inventory.add(earlier.ticket, self.contract_year_of(earlier.start), order)
-        for total in self._totals.values():
-            if total is not None:
-                total.add(earlier)
+        for total in self._running:
+            total.add(earlier)
         if self.streaming:
             return
         self._all.append(earlier)
         self._ids.add(earlier.ticket.id)
         if self._by_key is not None:
             self._index(earlier)
+
+    def _start_total(self, spec: CountSpec) -> _RunningCount | None:
+        total = self._totals[spec] = _RunningCount.for_spec(spec, self._years, self.key_of)
+        if total is not None:
+            self._running.append(total)
+        return total
 
     def _index(self, earlier: Earlier) -> None:
         for key in self.KEYS:
@@ -157,10 +163,10 @@ class History:
         if spec in self._totals:
             total = self._totals[spec]
         else:  # asked for the first time: start its total from what was added so far
-            total = self._totals[spec] = _RunningCount.for_spec(spec, self._years, self.key_of)
+            if self.streaming and self._last is not None:
+                raise RuntimeError("a streaming history answers only the counts it was made with")
+            total = self._start_total(spec)
             if total is not None:
-                if self.streaming and self._last is not None:
-                    raise RuntimeError("a streaming history answers only the counts it was made with")
                 for earlier in self._all:
                     total.add(earlier)
         if total is not None and self._in_order and (self._last is None or (instant, ticket.id) > self._last) \
@@ -216,7 +222,8 @@ class _RunningCount:
         self._key_of = key_of
         self._same_index = Ticket._fields.index(spec.same) if spec.same is not None else None
         self._totals: dict[object, int] = {}
-        self._instants: dict[str | None, list[float]] = {}  # for a last_days window
+        # For a last_days window: each key's instants, oldest first.
+        self._instants: dict[str | None, list[float]] | None = {} if spec.window and spec.window[0] == "last_days" else None
 
     @classmethod
     def for_spec(cls, spec: CountSpec, years: _ContractYears, key_of: Callable[[str], str]) -> _RunningCount | None:
@@ -242,16 +249,16 @@ class _RunningCount:
         where = self.spec.where
         if where is not None and where(None, earlier, None) is not True:
             return
-        window = self.spec.window
-        if window is not None and window[0] == "last_days":
+        if self._instants is not None:
             self._instants.setdefault(key, []).append(earlier.instant)
             return
         bucket = self._bucket(key, earlier.start)
-        self._totals[bucket] = self._totals.get(bucket, 0) + 1
+        totals = self._totals
+        totals[bucket] = totals.get(bucket, 0) + 1
 
     def count(self, key: str | None, start: dt.datetime, instant: float) -> int:
-        window = self.spec.window
-        if window is not None and window[0] == "last_days":
+        if self._instants is not None:
+            window = self.spec.window
             instants = self._instants.get(key)
             if not instants:
                 return 0

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import NamedTuple
@@ -69,17 +69,6 @@ class Verdict(NamedTuple):
     rule: str | None
     charges: tuple[Charge, ...]
     drawn: tuple[Draw, ...] = ()
-
-
-class _Settled(NamedTuple):
-    """What the rules' verdict comes to once cover and the prepaid blocks are weighed."""
-
-    outcome: str
-    deciding: FiredRule | CompiledRule | None  # a cover finding or the prepaid explanation, else the rule
-    cover: tuple[FiredRule, ...]
-    charges: tuple[Charge, ...]
-    work: Work | None
-    draw: TicketDraw | None
 
 
 def _when(moment: dt.datetime) -> str:
@@ -197,28 +186,24 @@ class Program:
                 missing = tuple(name for name, read in compiled.fields_read if read(ticket, None, history) in (None, ()))
                 undecided.append(UndecidedRule(compiled.rule.id, missing))
         charging = [compiled for compiled, _ in fired if compiled.rule.outcome.kind is None]
-        settled = self._settle(ticket, history, deciding[0] if deciding else None, charging, always_measure=True)
-        if isinstance(settled.deciding, CompiledRule):
-            deciding_rule = deciding[1]
-        else:
-            deciding_rule = settled.deciding
-        draw = settled.draw
+        outcome, chosen, cover, charges, work, draw = self._settle(
+            ticket, history, deciding[0] if deciding else None, charging, always_measure=True)
+        deciding_rule = deciding[1] if chosen.__class__ is CompiledRule else chosen
         explained = (draw.explanation,) if draw is not None and draw.explanation is not None else ()
         drawn = draw.drawn if draw is not None else ()
         rates = self.agreement.rates
         bill = price(
-            settled.outcome,
+            outcome,
             deciding_rule.rule_id if deciding_rule else None,
-            settled.charges,
-            settled.work,
+            charges,
+            work,
             rates,
             rates.hourly_rate(ticket.role, ticket.work_type),
             self.agreement.currency,
             drawn=drawn or None,
         )
-        fired_rules = settled.cover + tuple(f for _, f in fired) + explained
-        return Decision(ticket, settled.outcome, deciding_rule, fired_rules, tuple(undecided), settled.charges, settled.work,
-                        bill, drawn=drawn)
+        fired_rules = cover + tuple(f for _, f in fired) + explained
+        return Decision(ticket, outcome, deciding_rule, fired_rules, tuple(undecided), charges, work, bill, drawn=drawn)
 
     def verdict(self, ticket: Ticket, history: History | None = None) -> Verdict:
         """The outcome, deciding rule and charges ``decide`` would give, without rendering
@@ -226,37 +211,42 @@ class Program:
         are tried from the highest rank down, and the first that fires decides."""
         decided, charging = self.compiled.verdict(ticket, None, history)
         rules = self.compiled.rules
-        settled = self._settle(ticket, history, rules[decided] if decided is not None else None,
-                               [rules[index] for index in charging], always_measure=False)
-        deciding = settled.deciding
-        rule_id = deciding.rule.id if isinstance(deciding, CompiledRule) else deciding.rule_id if deciding else None
-        return Verdict(settled.outcome, rule_id, settled.charges, settled.draw.drawn if settled.draw is not None else ())
+        outcome, deciding, _, charges, _, draw = self._settle(
+            ticket, history, rules[decided] if decided is not None else None,
+            [rules[index] for index in charging] if charging else (), always_measure=False)
+        rule_id = deciding.rule.id if deciding.__class__ is CompiledRule else deciding.rule_id if deciding else None
+        return Verdict(outcome, rule_id, charges, draw.drawn if draw is not None else ())
 
     def _settle(self, ticket: Ticket, history: History | None, deciding: CompiledRule | None,
-                charging: list[CompiledRule], always_measure: bool) -> _Settled:
-        """The rules' answer weighed against cover and the prepaid blocks, with its charges."""
+                charging: Sequence[CompiledRule], always_measure: bool) -> tuple:
+        """The rules' answer weighed against cover and the prepaid blocks, with its charges:
+        ``(outcome, deciding, cover, charges, work, draw)``, where ``deciding`` is a cover
+        finding, the prepaid explanation or the deciding rule. A plain tuple, as it is taken
+        apart at once, on every ticket."""
         # A ticket from outside the cover is reviewed whatever the rules say: a person confirms
         # cover before anything is billed or given away, so no rule decides it (nor adds the
         # charges that come with deciding); what the rules left unchecked is still shown.
         cover = self.coverage.findings(ticket, history) if self._checks_cover else ()
         if cover:
             deciding = None
-        charges: list[Charge] = []
         if deciding is not None and deciding.effects:
             charging = sorted([deciding, *charging], key=lambda c: -c.rank[2])  # in the order the rules are written
+        charges: tuple[Charge, ...] = ()
         for compiled in charging:
             if compiled.effects:
-                charges.extend(self._charges(compiled, ticket, history))
+                charges += self._charges(compiled, ticket, history)
         outcome = deciding.rule.outcome.kind if deciding else "review"
         chosen: FiredRule | CompiledRule | None = cover[0] if cover else deciding
         prepaid = self.agreement.prepaid
-        work = self.work_of(ticket) if always_measure or prepaid is not None else None
+        if prepaid is None:
+            return outcome, chosen, cover, charges, self.work_of(ticket) if always_measure else None, None
+        work = self.work_of(ticket)
         # In-plan work of a block_hours plan draws on the prepaid blocks; with nothing left to
         # draw, the work is billed, and the prepaid_hours rule says why.
-        draw = self._draw_prepaid(ticket, work, history) if outcome == "in_plan" and prepaid is not None else None
+        draw = self._draw_prepaid(ticket, work, history) if outcome == "in_plan" else None
         if draw is not None and not draw.drawn:
             outcome, chosen = "billable", draw.explanation
-        return _Settled(outcome, chosen, cover, tuple(charges), work, draw)
+        return outcome, chosen, cover, charges, work, draw
 
     def _draw_prepaid(self, ticket: Ticket, work: Work, history: History | None) -> TicketDraw | None:
         """What in-plan work takes from the prepaid blocks: its minutes rounded up to the
@@ -273,7 +263,7 @@ class Program:
         rate_name = rate_name_of(rates, ticket.role, ticket.work_type)
         return draw_for_ticket(self.agreement, balances, work.start.date(), minutes, rate_name)
 
-    def _charges(self, compiled: CompiledRule, ticket: Ticket, history: History | None) -> list[Charge]:
+    def _charges(self, compiled: CompiledRule, ticket: Ticket, history: History | None) -> tuple[Charge, ...]:
         rule_id = compiled.rule.id
         out: list[Charge] = []
         for effect in compiled.effects:
@@ -290,7 +280,7 @@ class Program:
                 case ast.MaterialsCharge():
                     if ticket.materials:
                         out.append(MaterialsCharge(rule_id, material_costs(ticket.materials), first or Decimal(0)))
-        return out
+        return tuple(out)
 
     def decide_batch(self, tickets: Iterable[Ticket], history: History | None = None) -> list[Decision]:
         """Decide prepared tickets in the order work started; return decisions in arrival order."""
