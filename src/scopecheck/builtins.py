@@ -8,6 +8,7 @@ missing, so a missing field never crashes a rule.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -26,9 +27,21 @@ class Builtin:
     result: Callable[[Sequence[Type]], Type | str]  # a type, or a message saying what is wrong
     run: Callable[..., object]
     passes_missing: bool = False  # True when the function itself decides what missing means
-    # True when ``run`` takes the agreement's ``BusinessCalendar`` first; the compiler binds it,
-    # so a rule's call names only the values it is about.
+    # True when ``run`` takes the agreement's ``BusinessCalendar`` first; the compiler binds it
+    # (``bound_to``), so a rule's call names only the values it is about.
     uses_calendar: bool = False
+    # For a function that asks the calendar one thing about one value: the calendar's method.
+    calendar_method: str | None = None
+
+    def bound_to(self, calendar: object) -> Callable[..., object]:
+        """``run`` with the agreement's calendar given, for a function that ``uses_calendar``.
+
+        A function that asks the calendar one thing calls the calendar's method directly, as
+        ``in_business_hours(ticket.opened_at)`` is asked for every ticket.
+        """
+        if self.calendar_method is None or calendar is None:
+            return functools.partial(self.run, calendar)
+        return _optional_one(getattr(calendar, self.calendar_method))
 
 
 def _expect(*wanted: Type) -> Callable[[Sequence[Type]], Type | str]:
@@ -76,17 +89,56 @@ def material_costs(materials) -> Decimal | None:
     return sum((Decimal(item.cost) * Decimal(item.quantity) for item in materials), Decimal(0))
 
 
+_FAILED = (TypeError, ValueError, ArithmeticError)
+
+
 def _optional(function: Callable[..., object]) -> Callable[..., object]:
     def run(*args: object) -> object:
-        if any(arg is None for arg in args):
+        # ``in`` rules out a missing argument quickly; ``is`` decides when it may be one.
+        if None in args and any(arg is None for arg in args):
             return None
         try:
             return function(*args)
-        except (TypeError, ValueError, ArithmeticError):
+        except _FAILED:
             return None
 
     run.__name__ = function.__name__
     return run
+
+
+def _asks_calendar(method: str) -> Callable[[object, object], object]:
+    """``run`` of a function that asks the agreement's calendar its ``method`` about one value."""
+
+    def run(calendar: object, value: object) -> object:
+        if calendar is None or value is None:
+            return None
+        try:
+            return getattr(calendar, method)(value)
+        except _FAILED:
+            return None
+
+    run.__name__ = method
+    return run
+
+
+def _optional_one(function: Callable[[object], object]) -> Callable[[object], object]:
+    """``_optional`` for a function of one value, without the generality."""
+
+    def run(value: object) -> object:
+        if value is None:
+            return None
+        try:
+            return function(value)
+        except _FAILED:
+            return None
+
+    run.__name__ = function.__name__
+    return run
+
+
+def _calendar_question(method: str, signature: str, description: str, result: Callable[[Sequence[Type]], Type | str]) -> Builtin:
+    """A function that asks the agreement's calendar one thing, named as the calendar's method."""
+    return Builtin(method, signature, description, (1, 1), result, _asks_calendar(method), uses_calendar=True, calendar_method=method)
 
 
 def _minutes(duration: dt.timedelta) -> Decimal:
@@ -133,14 +185,12 @@ BUILTINS: dict[str, Builtin] = {
         Builtin("kinds_of", "kinds_of(materials) -> list[text]", "the kinds of a ticket's materials: part, software, license, freight",
                 (1, 1), lambda actual: list_of(TEXT) if actual[0].name in ("list", "any") else "the argument must be ticket.materials",
                 lambda materials: tuple(item.kind for item in materials or ()), True),
-        Builtin("in_business_hours", "in_business_hours(datetime) -> boolean",
-                "whether a moment falls in the agreement's business hours on a working day",
-                (1, 1), _expect(DATETIME, BOOLEAN), _optional(lambda calendar, moment: calendar.in_business_hours(moment)),
-                uses_calendar=True),
-        Builtin("is_holiday", "is_holiday(date or datetime) -> boolean", "whether a day is one of the agreement's holidays",
-                (1, 1), _day_typed(BOOLEAN), _optional(lambda calendar, day: calendar.is_holiday(day)), uses_calendar=True),
-        Builtin("holiday_name", "holiday_name(date or datetime) -> text", "the holiday's name, or missing on a working day",
-                (1, 1), _day_typed(TEXT), _optional(lambda calendar, day: calendar.holiday_name(day)), uses_calendar=True),
+        _calendar_question("in_business_hours", "in_business_hours(datetime) -> boolean",
+                           "whether a moment falls in the agreement's business hours on a working day", _expect(DATETIME, BOOLEAN)),
+        _calendar_question("is_holiday", "is_holiday(date or datetime) -> boolean", "whether a day is one of the agreement's holidays",
+                           _day_typed(BOOLEAN)),
+        _calendar_question("holiday_name", "holiday_name(date or datetime) -> text", "the holiday's name, or missing on a working day",
+                           _day_typed(TEXT)),
         Builtin("coalesce", "coalesce(value, fallback) -> same type", "the value, or the fallback when the value is missing",
                 (2, 2), _same_type,
                 lambda value, fallback: fallback if value is None else value, True),

@@ -13,16 +13,24 @@ changes, ``BusinessCalendar.split`` cuts the work into stretches of constant UTC
 each stretch local wall time is UTC shifted by a fixed number of minutes, so wall-clock
 arithmetic is exact there. A local wall time that does not exist then simply has no minutes,
 and a repeated hour is counted both times, without special cases.
+
+Most days have one offset from midnight to midnight, and most work lies within such days: a
+calendar remembers, per local date, whether its offset holds, whether it is a holiday and which
+of its minutes are open, so that a moment's business hours are one look-up and work on such
+days is split by its wall clock directly. Days when the clocks change take the general path.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import functools
+import itertools
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
+from typing import NamedTuple
+from zoneinfo import ZoneInfo
 
 from scopecheck.diagnostics import did_you_mean, suggest
 
@@ -384,6 +392,16 @@ _UTC = dt.timezone.utc
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=_UTC)
 _EPOCH_ORDINAL = _EPOCH.date().toordinal()
 _MINUTE = dt.timedelta(minutes=1)
+_SECONDS = tuple(dt.timedelta(seconds=seconds) for seconds in range(60))
+_LAST_INSTANT_OF_DAY = dt.timedelta(days=1, microseconds=-1)
+# Days this close to the ends of the calendar always take the general path, whose conversions to
+# UTC raise OverflowError there.
+_FIRST_STEADY_ORDINAL = dt.date.min.toordinal() + 2
+_LAST_STEADY_ORDINAL = dt.date.max.toordinal() - 2
+# How many dates a calendar remembers before it starts afresh, and how many splits are shared:
+# enough for years of tickets, and a run over any number of them keeps its memory flat.
+_DAYS_REMEMBERED = 4096
+_SPLITS_REMEMBERED = 4096
 
 
 @dataclass(frozen=True, slots=True)
@@ -409,6 +427,49 @@ class WorkSplit:
         return self.after_hours + self.holiday
 
 
+_shared_splits: dict[tuple[int, int, int], WorkSplit] = {}
+
+
+def work_split(business: int, after_hours: int, holiday: int) -> WorkSplit:
+    """``WorkSplit(business, after_hours, holiday)``, one value shared by every piece of work
+    that splits alike: the same few splits recur ticket after ticket, and building a frozen
+    dataclass costs more than looking one up."""
+    key = (business, after_hours, holiday)
+    split = _shared_splits.get(key)
+    if split is None:
+        if len(_shared_splits) >= _SPLITS_REMEMBERED:
+            _shared_splits.clear()
+        split = _shared_splits[key] = WorkSplit(business, after_hours, holiday)
+    return split
+
+
+class _Day(NamedTuple):
+    """What a calendar knows of one local date."""
+
+    offset: int | None
+    """The zone's UTC offset in whole minutes when it holds all day, so that every wall time of
+    the day exists once and is UTC shifted by it; ``None`` when the clocks change on the day or
+    at its edges (or the offset has seconds, or the day is at the ends of the calendar), and the
+    general path answers for the day."""
+    holiday: str | None
+    """The holiday's name (``Holidays.name_of``), ``None`` on a working day."""
+    open_by_minute: tuple[bool, ...]
+    """For each minute of the day (0..1439), whether it is in business hours; all ``False`` on
+    a holiday."""
+    open_before: tuple[int, ...]
+    """For each minute of the day (0..1440), how many business minutes come before it, so that
+    the business minutes of [first, last) are ``open_before[last] - open_before[first]``."""
+
+
+@functools.lru_cache(maxsize=64)
+def _minute_tables(spans: tuple[tuple[int, int], ...]) -> tuple[tuple[bool, ...], tuple[int, ...]]:
+    """``open_by_minute`` and ``open_before`` (see ``_Day``) of one day's opening spans."""
+    open_by_minute = [False] * MINUTES_PER_DAY
+    for start, end in spans:
+        open_by_minute[start:end] = [True] * (end - start)
+    return tuple(open_by_minute), tuple(itertools.accumulate(open_by_minute, initial=0))
+
+
 @dataclass(frozen=True, slots=True)
 class BusinessCalendar:
     """An agreement's time zone, business hours and holidays."""
@@ -417,6 +478,18 @@ class BusinessCalendar:
     """A ``zoneinfo.ZoneInfo``."""
     hours: BusinessHours = STANDARD_BUSINESS_HOURS
     holidays: Holidays = NO_HOLIDAYS
+    # What is known of each local date, by its ordinal (``_Day``): every question about a moment
+    # comes down to its date, and a batch of tickets falls on few dates. A copied or pickled
+    # calendar starts without it, so each process builds its own.
+    _days: dict[int, _Day] = field(default_factory=dict, init=False, repr=False, compare=False)
+
+    def __getstate__(self) -> tuple[dt.tzinfo, BusinessHours, Holidays]:
+        return self.zone, self.hours, self.holidays
+
+    def __setstate__(self, state: tuple[dt.tzinfo, BusinessHours, Holidays]) -> None:
+        for name, value in zip(("zone", "hours", "holidays"), state, strict=True):
+            object.__setattr__(self, name, value)
+        object.__setattr__(self, "_days", {})
 
     def local(self, moment: dt.datetime) -> dt.datetime:
         """``moment`` as an aware datetime in the calendar's zone.
@@ -425,18 +498,36 @@ class BusinessCalendar:
         ``fold`` says otherwise; a wall time skipped by a clock change comes back as the real
         local time it stands for (02:30 on a spring-forward night in New York is 03:30).
         """
-        if moment.tzinfo is None or moment.utcoffset() is None:
-            moment = moment.replace(tzinfo=self.zone)
-        return moment.astimezone(_UTC).astimezone(self.zone)
-
-    def _day(self, moment_or_day: dt.datetime | dt.date) -> dt.date:
-        if isinstance(moment_or_day, dt.datetime):
-            return self.local(moment_or_day).date()
-        return moment_or_day
+        zone = self.zone
+        tzinfo = moment.tzinfo
+        if (tzinfo is zone or tzinfo is None) and type(moment) is dt.datetime:
+            ordinal = moment.toordinal()
+            if (self._days.get(ordinal) or self._learn_day(ordinal)).offset is not None:
+                # Every wall time of such a day exists once: the moment already reads as local
+                # time, and only its fold, which names no other moment, is set as a conversion sets it.
+                if tzinfo is None:
+                    return moment.replace(tzinfo=zone, fold=0)
+                return moment.replace(fold=0) if moment.fold else moment
+        if tzinfo is None or moment.utcoffset() is None:
+            moment = moment.replace(tzinfo=zone)
+        elif tzinfo is not zone and type(moment) is dt.datetime:
+            # From another zone one conversion does it: astimezone goes through UTC itself.
+            return moment.astimezone(zone)
+        return moment.astimezone(_UTC).astimezone(zone)
 
     def holiday_name(self, moment_or_day: dt.datetime | dt.date) -> str | None:
         """The holiday's name, or ``None``; a datetime is judged by its local date."""
-        return self.holidays.name_of(self._day(moment_or_day))
+        if isinstance(moment_or_day, dt.datetime):
+            tzinfo = moment_or_day.tzinfo
+            if tzinfo is self.zone or tzinfo is None:
+                ordinal = moment_or_day.toordinal()
+                day = self._days.get(ordinal) or self._learn_day(ordinal)
+                if day.offset is not None:
+                    return day.holiday
+            return self._day(self.local(moment_or_day).toordinal()).holiday
+        if isinstance(moment_or_day, dt.date):
+            return self._day(moment_or_day.toordinal()).holiday
+        return self.holidays.name_of(moment_or_day)
 
     def is_holiday(self, moment_or_day: dt.datetime | dt.date) -> bool:
         """Whether the day is a holiday; a datetime is judged by its local date."""
@@ -444,10 +535,14 @@ class BusinessCalendar:
 
     def in_business_hours(self, moment: dt.datetime) -> bool:
         """Whether the local date is a working day and the local time inside a business span."""
+        tzinfo = moment.tzinfo
+        if tzinfo is self.zone or tzinfo is None:
+            ordinal = moment.toordinal()
+            day = self._days.get(ordinal) or self._learn_day(ordinal)
+            if day.offset is not None:
+                return day.open_by_minute[moment.hour * 60 + moment.minute]
         local = self.local(moment)
-        if self.holidays.is_holiday(local.date()):
-            return False
-        return self.hours.is_open(local.weekday(), local.hour * 60 + local.minute)
+        return self._day(local.toordinal()).open_by_minute[local.hour * 60 + local.minute]
 
     def split(self, start: dt.datetime, end: dt.datetime) -> WorkSplit:
         """Divide the minutes of work [start, end) into business, after-hours and holiday minutes.
@@ -456,6 +551,17 @@ class BusinessCalendar:
         Each minute is judged by its own local date and local time of day. Raises
         ``ValueError`` when ``end`` is before ``start``.
         """
+        # Local times on days whose offset holds are split by their wall clocks; comparing them
+        # by wall clock is then comparing them in real time.
+        tzinfo = start.tzinfo
+        if end.tzinfo is tzinfo and (tzinfo is self.zone or tzinfo is None):
+            local_start, local_end = start, end
+        else:
+            local_start, local_end = self.local(start), self.local(end)
+        if not local_end < local_start:
+            split = self._split_steady(local_start, local_end)
+            if split is not None:
+                return split
         start_utc = self.local(start).astimezone(_UTC)
         end_utc = self.local(end).astimezone(_UTC)
         # Compared in UTC: two datetimes sharing one zone object compare by wall clock.
@@ -468,13 +574,130 @@ class BusinessCalendar:
         totals = [0, 0, 0]
         for piece_start, piece_stop, offset in self._constant_offset_pieces(first, stop):
             self._add_wall_minutes(piece_start + offset, piece_stop + offset, totals)
-        return WorkSplit(business=totals[0], after_hours=totals[1], holiday=totals[2])
+        return work_split(*totals)
+
+    def measure(self, start: dt.datetime, length: dt.timedelta) -> tuple[dt.datetime, dt.datetime, WorkSplit] | None:
+        """Work of ``length`` from ``start`` in whole minutes of real time, from the start's
+        minute (as ``work.work_interval`` counts it): its start and end, local, and its split.
+
+        The short path for the usual work, a local start on a day whose offset holds, lasting
+        while the offset holds; ``None`` for any other work, which the caller measures in UTC.
+        """
+        if start.tzinfo is not self.zone:
+            return None
+        ordinal = start.toordinal()
+        day = self._days.get(ordinal) or self._learn_day(ordinal)
+        if day.offset is None:
+            return None
+        minutes = length // _MINUTE
+        if minutes < 0:
+            return None
+        if start.microsecond:
+            start = start.replace(second=0, microsecond=0, fold=0)
+        elif start.second or start.fold:
+            # On such a day the wall clock moves with real time, and arithmetic leaves fold 0 as
+            # a conversion does; subtracting is many times cheaper than ``replace``.
+            start = start - _SECONDS[start.second]
+        end = start + _MINUTE * minutes
+        if end.toordinal() != ordinal:
+            split = self._split_steady(start, end)
+            return None if split is None else (start, end, split)
+        # Within the day: the most common work, answered here.
+        if day.holiday is not None:
+            return start, end, work_split(0, 0, minutes)
+        from_minute = start.hour * 60 + start.minute
+        open_before = day.open_before
+        inside = open_before[from_minute + minutes] - open_before[from_minute]
+        split = _shared_splits.get((inside, minutes - inside, 0))
+        return start, end, split if split is not None else work_split(inside, minutes - inside, 0)
+
+    def elapsed(self, start: dt.datetime, end: dt.datetime) -> dt.timedelta:
+        """The real time from ``start`` to ``end``, both aware (``end - start`` in UTC)."""
+        zone = self.zone
+        if start.tzinfo is zone and end.tzinfo is zone:
+            start_ordinal, end_ordinal = start.toordinal(), end.toordinal()
+            start_offset = (self._days.get(start_ordinal) or self._learn_day(start_ordinal)).offset
+            if start_offset is not None and start_offset == (self._days.get(end_ordinal) or self._learn_day(end_ordinal)).offset:
+                # One offset at both ends: the wall clocks differ by the real time between them.
+                return end - start
+        return end.astimezone(_UTC) - start.astimezone(_UTC)
 
     def describe(self) -> str:
         """Such as ``Mon-Fri 08:00-18:00 America/New_York, US holidays``."""
         hours = "no business hours" if self.hours.is_never_open else self.hours.describe()
         zone_name = getattr(self.zone, "key", None) or str(self.zone)
         return f"{hours} {zone_name}, {self.holidays.describe()}"
+
+    # --- days
+
+    def _day(self, ordinal: int) -> _Day:
+        return self._days.get(ordinal) or self._learn_day(ordinal)
+
+    def _learn_day(self, ordinal: int) -> _Day:
+        day = dt.date.fromordinal(ordinal)
+        holiday = self.holidays.name_of(day)
+        tables = _minute_tables(() if holiday is not None else self.hours.week[day.weekday()])
+        known = _Day(self._steady_offset(day), holiday, *tables)
+        if len(self._days) >= _DAYS_REMEMBERED:
+            self._days.clear()
+        self._days[ordinal] = known
+        return known
+
+    def _steady_offset(self, day: dt.date) -> int | None:
+        """``_Day.offset`` of ``day``."""
+        zone = self.zone
+        # Only for zones whose changes of offset are known to be days apart (below).
+        if not isinstance(zone, (ZoneInfo, dt.timezone)):
+            return None
+        if not _FIRST_STEADY_ORDINAL <= day.toordinal() <= _LAST_STEADY_ORDINAL:
+            return None
+        midnight = dt.datetime(day.year, day.month, day.day, tzinfo=zone)
+        last = midnight + _LAST_INSTANT_OF_DAY
+        # A wall time that is skipped or repeated reads a different offset with fold 0 and fold
+        # 1, and a change within the day gives its first and last instants different offsets.
+        # The tz database never changes a zone's offset twice within four days (the closest are
+        # 95 hours apart), so these four readings see every change that touches the day.
+        offsets = {moment.replace(fold=fold).utcoffset() for moment in (midnight, last) for fold in (0, 1)}
+        if len(offsets) != 1:
+            return None
+        (offset,) = offsets
+        if offset is None or offset % _MINUTE:
+            return None
+        return offset // _MINUTE
+
+    def _split_steady(self, start: dt.datetime, end: dt.datetime) -> WorkSplit | None:
+        """``split`` of work between two wall times of this zone, not out of order, by their wall
+        clocks; ``None`` when the work touches a day whose offset changes (see ``_Day.offset``)."""
+        days = self._days
+        first_ordinal, last_ordinal = start.toordinal(), end.toordinal()
+        first = days.get(first_ordinal) or self._learn_day(first_ordinal)
+        offset = first.offset
+        if offset is None:
+            return None
+        from_minute = start.hour * 60 + start.minute
+        to_minute = end.hour * 60 + end.minute
+        if first_ordinal == last_ordinal:
+            minutes = to_minute - from_minute
+            if first.holiday is not None:
+                return work_split(0, 0, minutes)
+            inside = first.open_before[to_minute] - first.open_before[from_minute]
+            return work_split(inside, minutes - inside, 0)
+        business = after_hours = holiday = 0
+        for ordinal in range(first_ordinal, last_ordinal + 1):
+            day = days.get(ordinal) or self._learn_day(ordinal)
+            if day.offset != offset:
+                return None
+            first_minute = from_minute if ordinal == first_ordinal else 0
+            last_minute = to_minute if ordinal == last_ordinal else MINUTES_PER_DAY
+            if day.holiday is not None:
+                holiday += last_minute - first_minute
+            else:
+                inside = day.open_before[last_minute] - day.open_before[first_minute]
+                business += inside
+                after_hours += last_minute - first_minute - inside
+        return work_split(business, after_hours, holiday)
+
+    # --- the general path, in UTC minutes
 
     def _offset(self, utc_minute: int) -> int:
         """The zone's UTC offset in whole minutes (rounded down) at a UTC minute."""
@@ -511,10 +734,10 @@ class BusinessCalendar:
             midnight = day_number * MINUTES_PER_DAY
             from_minute = max(first, midnight) - midnight
             to_minute = min(stop, midnight + MINUTES_PER_DAY) - midnight
-            day = dt.date.fromordinal(_EPOCH_ORDINAL + day_number)
-            if self.holidays.is_holiday(day):
+            day = self._day(_EPOCH_ORDINAL + day_number)
+            if day.holiday is not None:
                 totals[2] += to_minute - from_minute
                 continue
-            inside = self.hours.open_minutes(day.weekday(), from_minute, to_minute)
+            inside = day.open_before[to_minute] - day.open_before[from_minute]
             totals[0] += inside
             totals[1] += to_minute - from_minute - inside

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
@@ -124,8 +125,25 @@ def hours_of(duration: dt.timedelta) -> Decimal:
     return Decimal(seconds) / Decimal(3600)
 
 
+# Values formatted before, by value: reasons and reports show the same few durations and
+# currencies over and over. Bounded, so that a long run keeps its memory flat.
+_FORMATS_REMEMBERED = 4096
+_formatted_durations: dict[dt.timedelta, str] = {}
+
+
 def format_duration(duration: dt.timedelta) -> str:
     """The language's own spelling: ``4h``, ``90m`` reads ``1h30m``, zero reads ``0m``."""
+    if type(duration) is not dt.timedelta:
+        return _format_duration(duration)
+    text = _formatted_durations.get(duration)
+    if text is None:
+        if len(_formatted_durations) >= _FORMATS_REMEMBERED:
+            _formatted_durations.clear()
+        text = _formatted_durations[duration] = _format_duration(duration)
+    return text
+
+
+def _format_duration(duration: dt.timedelta) -> str:
     total_seconds = duration.days * 86400 + duration.seconds
     sign = "-" if total_seconds < 0 else ""
     minutes, seconds = divmod(abs(total_seconds), 60)
@@ -173,16 +191,31 @@ def parse_money(text: str | int | Decimal) -> Money:
 
 def minor_unit(currency: str) -> Decimal:
     """The smallest amount the currency is invoiced in: 0.01 for USD, 1 for JPY."""
-    return Decimal(1).scaleb(-MINOR_UNITS.get(currency, 2))
+    return _money_style(currency)[0]
+
+
+# How each currency is written, worked out once per currency: its minor unit, the format of the
+# amount, and what goes before and after it (``$`` and nothing, or nothing and `` CHF``).
+_money_styles: dict[str, tuple[Decimal, str, str, str]] = {}
+
+
+def _money_style(currency: str) -> tuple[Decimal, str, str, str]:
+    style = _money_styles.get(currency)
+    if style is None:
+        places = MINOR_UNITS.get(currency, 2)
+        symbol = _SYMBOL_OF.get(currency)
+        before, after = (symbol, "") if symbol else ("", f" {currency}")
+        if len(_money_styles) >= _FORMATS_REMEMBERED:
+            _money_styles.clear()
+        style = _money_styles[currency] = (Decimal(1).scaleb(-places), f",.{places}f", before, after)
+    return style
 
 
 def format_money(amount: Decimal, currency: str) -> str:
     """``$1,500.00`` for currencies with a symbol, ``1,500.00 CHF`` otherwise."""
-    places = MINOR_UNITS.get(currency, 2)
-    text = f"{abs(amount.quantize(minor_unit(currency))):,.{places}f}"
-    sign = "-" if amount < 0 else ""
-    symbol = _SYMBOL_OF.get(currency)
-    return f"{sign}{symbol}{text}" if symbol else f"{sign}{text} {currency}"
+    quantum, spec, before, after = _money_styles.get(currency) or _money_style(currency)
+    text = before + format(abs(amount.quantize(quantum)), spec) + after
+    return "-" + text if amount < 0 else text
 
 
 def parse_percent(text: str | int | Decimal) -> Decimal:
@@ -304,21 +337,48 @@ def format_value(value: object, type_: Type, currency: str = "USD") -> str:
     """How a value reads to a person, e.g. inside a rule's ``because`` text."""
     if value is None:
         return "(missing)"
-    match type_.name:
-        case "duration":
-            return format_duration(value)
-        case "money":
-            return format_money(value, currency)
-        case "percent":
-            return format_percent(value)
-        case "number":
-            return format_number(value)
-        case "boolean":
-            return "yes" if value else "no"
-        case "datetime":
-            return value.isoformat(sep=" ", timespec="minutes")
-        case "time":
-            return value.strftime("%H:%M")
-        case "list":
-            return ", ".join(format_value(item, type_.item or ANY, currency) for item in value)
+    name = type_.name
+    if name == "text":
+        return str(value)
+    if name == "duration":
+        return format_duration(value)
+    if name == "money":
+        return format_money(value, currency)
+    formatter = _FORMATTERS.get(name)
+    if formatter is not None:
+        return formatter(value)
+    if name == "list":
+        return ", ".join(format_value(item, type_.item or ANY, currency) for item in value)
     return str(value)
+
+
+def formatter_for(type_: Type, currency: str = "USD") -> Callable[[object], str]:
+    """``format_value`` with the type and currency fixed: what a rule's ``because`` text calls
+    for each value it shows, without finding the way to write the type every time."""
+    name = type_.name
+    if name == "duration":
+        write = format_duration
+    elif name == "money":
+        write = lambda amount: format_money(amount, currency)  # noqa: E731
+    elif name in _FORMATTERS:
+        write = _FORMATTERS[name]
+    elif name == "list":
+        write_item = formatter_for(type_.item or ANY, currency)
+        write = lambda items: ", ".join(write_item(item) for item in items)  # noqa: E731
+    else:
+        write = str
+
+    def show(value: object) -> str:
+        return "(missing)" if value is None else write(value)
+
+    return show
+
+
+# How values of the types that need no currency read, by type name.
+_FORMATTERS = {
+    "percent": format_percent,
+    "number": format_number,
+    "boolean": lambda value: "yes" if value else "no",
+    "datetime": lambda value: value.isoformat(sep=" ", timespec="minutes"),
+    "time": lambda value: value.strftime("%H:%M"),
+}

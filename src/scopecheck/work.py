@@ -18,13 +18,25 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from scopecheck.calendar import BusinessCalendar, WorkSplit
+from scopecheck.calendar import BusinessCalendar, WorkSplit, work_split
 from scopecheck.tickets.model import Ticket
 from scopecheck.values import DATETIME, DURATION, Type
 
 _UTC = dt.timezone.utc
 _MINUTE = dt.timedelta(minutes=1)
-_NO_WORK = WorkSplit(0, 0, 0)
+_NO_WORK = work_split(0, 0, 0)
+# Durations handed to rules, one per number of minutes, and at most this many kept.
+_DURATIONS_REMEMBERED = 4096
+_durations: dict[int, dt.timedelta] = {}
+
+
+def _duration(minutes: int) -> dt.timedelta:
+    duration = _durations.get(minutes)
+    if duration is None:
+        if len(_durations) >= _DURATIONS_REMEMBERED:
+            _durations.clear()
+        duration = _durations[minutes] = dt.timedelta(minutes=minutes)
+    return duration
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,7 +52,7 @@ class Work:
         return self.end is not None
 
     def _minutes(self, minutes: int) -> dt.timedelta | None:
-        return dt.timedelta(minutes=minutes) if self.end is not None else None
+        return _duration(minutes) if self.end is not None else None
 
     @property
     def duration(self) -> dt.timedelta | None:
@@ -92,17 +104,42 @@ def work_interval(ticket: Ticket) -> tuple[dt.datetime, dt.datetime | None]:
         return start, None
     # Whole minutes of the length from the start's minute, so 40 seconds is no minute however
     # it straddles the clock, and a length is never measured differently at different times.
-    start_utc = start_utc.replace(second=0, microsecond=0)
+    if start_utc.second or start_utc.microsecond:
+        start_utc = start_utc.replace(second=0, microsecond=0)
     end_utc = start_utc + _MINUTE * (length // _MINUTE)
     return start_utc.astimezone(start.tzinfo), end_utc.astimezone(start.tzinfo)
 
 
 def measure_work(ticket: Ticket, calendar: BusinessCalendar) -> Work:
     """The ticket's work, split into business, after-hours and holiday minutes."""
-    start, end = work_interval(ticket)
-    if end is None:
-        return Work(start, None, _NO_WORK)
-    return Work(start, end, calendar.split(start, end))
+    start = ticket.started_at or ticket.opened_at
+    if ticket.time_spent is not None:
+        length = ticket.time_spent
+    elif ticket.ended_at is not None:
+        length = calendar.elapsed(start, ticket.ended_at)
+    elif ticket.estimate is not None:
+        length = ticket.estimate
+    else:
+        return _new_work(start, None, _NO_WORK)
+    measured = calendar.measure(start, length)
+    if measured is None:
+        start, end = work_interval(ticket)
+        return _new_work(start, end, calendar.split(start, end))  # type: ignore[arg-type]
+    return _new_work(*measured)
+
+
+# A frozen dataclass's __init__ sets each field through object.__setattr__, which costs about as
+# much as the rest of measuring a ticket; a Work's slots are set directly instead.
+_set_start, _set_end, _set_split = Work.start.__set__, Work.end.__set__, Work.split.__set__  # type: ignore[attr-defined]
+
+
+def _new_work(start: dt.datetime, end: dt.datetime | None, split: WorkSplit) -> Work:
+    """``Work(start, end, split)``."""
+    work = object.__new__(Work)
+    _set_start(work, start)
+    _set_end(work, end)
+    _set_split(work, split)
+    return work
 
 
 class WorkOfLastTicket:

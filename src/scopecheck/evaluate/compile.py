@@ -22,7 +22,6 @@ tracing call at all, so deciding tickets costs nothing more.
 from __future__ import annotations
 
 import datetime as dt
-import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
@@ -332,7 +331,7 @@ class Compiler:
             if isinstance(part, str):
                 pieces.append(self.module.constant(part))
             else:
-                show = functools.partial(values.format_value, type_=self.checked.type_of(part), currency=self.currency)
+                show = values.formatter_for(self.checked.type_of(part), self.currency)
                 pieces.append(f"{self.module.constant(show)}({self.expression(part)})")
         self._locals = outer
         return self.module.function("because", [f"return {' + '.join(pieces) or repr('')}"])
@@ -351,7 +350,7 @@ class Compiler:
                 return self._path(node)
             case ast.Call(function=function, args=args):
                 builtin = BUILTINS[function]
-                run = functools.partial(builtin.run, self.calendar) if builtin.uses_calendar else builtin.run
+                run = builtin.bound_to(self.calendar) if builtin.uses_calendar else builtin.run
                 return f"{constant(run)}({', '.join(self.expression(a) for a in args)})"
             case ast.ListOf(items=items):
                 return f"({''.join(f'{self.expression(item)}, ' for item in items)})"

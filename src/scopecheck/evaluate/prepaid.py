@@ -62,14 +62,15 @@ class PrepaidBalances:
         block could cover. Changes nothing: ``record`` the draws to make them count."""
         draws = []
         wanted = minutes
+        bought, drawn = self._bought, self._drawn
         for block in self._order:
             if wanted <= 0:
                 break
             if not block.usable_on(day):
                 continue
-            taken = min(wanted, self.left(block.id))
+            taken = min(wanted, max(0, bought[block.id] - drawn[block.id]))
             if taken > 0:
-                draws.append(Draw(block.id, taken))
+                draws.append(_draw(block.id, taken))
                 wanted -= taken
         return tuple(draws), max(0, wanted)
 
@@ -79,6 +80,22 @@ class PrepaidBalances:
         for draw in draws:
             if draw.block_id in self._drawn:
                 self._drawn[draw.block_id] += draw.minutes
+
+
+# Draws made before, shared: a block is drawn the same few numbers of minutes over and over,
+# and a frozen dataclass costs more to build than to look up. Bounded, so memory stays flat.
+_DRAWS_REMEMBERED = 4096
+_shared_draws: dict[tuple[str, int], Draw] = {}
+
+
+def _draw(block_id: str, minutes: int) -> Draw:
+    key = (block_id, minutes)
+    draw = _shared_draws.get(key)
+    if draw is None:
+        if len(_shared_draws) >= _DRAWS_REMEMBERED:
+            _shared_draws.clear()
+        draw = _shared_draws[key] = Draw(block_id, minutes)
+    return draw
 
 
 # --- one ticket ----------------------------------------------------------------------------
@@ -107,7 +124,7 @@ def draw_for_ticket(agreement: Agreement, balances: PrepaidBalances, day: dt.dat
     """
     drawn, uncovered = balances.plan_draw(day, minutes)
     if not uncovered:
-        return TicketDraw(minutes, drawn, 0, None)
+        return _covered_draw(minutes, drawn)
     if drawn:
         # Work is drawn oldest block first until none is left, so every block drawn is now empty.
         taken = _join([f"{_hours(draw.minutes)} from block {draw.block_id}" for draw in drawn])
@@ -120,6 +137,22 @@ def draw_for_ticket(agreement: Agreement, balances: PrepaidBalances, day: dt.dat
     span = agreement.source_map.span_of(("prepaid",), key=True)
     explanation = FiredRule(PREPAID_RULE_ID, PREPAID_RULE_TITLE, outcome, 0, reason, span)
     return TicketDraw(minutes, drawn, uncovered, explanation)
+
+
+# A frozen dataclass's __init__ sets each field through object.__setattr__; the draw that covers
+# all of a ticket's work, made for most in-plan tickets, has its slots set directly instead.
+_set_minutes, _set_drawn = TicketDraw.minutes.__set__, TicketDraw.drawn.__set__  # type: ignore[attr-defined]
+_set_uncovered, _set_explanation = TicketDraw.uncovered.__set__, TicketDraw.explanation.__set__  # type: ignore[attr-defined]
+
+
+def _covered_draw(minutes: int, drawn: tuple[Draw, ...]) -> TicketDraw:
+    """``TicketDraw(minutes, drawn, 0, None)``."""
+    draw = object.__new__(TicketDraw)
+    _set_minutes(draw, minutes)
+    _set_drawn(draw, drawn)
+    _set_uncovered(draw, 0)
+    _set_explanation(draw, None)
+    return draw
 
 
 def rate_name_of(rates: Rates, role: str | None, work_type: str | None) -> str:

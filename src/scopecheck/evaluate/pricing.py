@@ -51,8 +51,14 @@ from scopecheck.values import minor_unit
 from scopecheck.work import Work
 
 _ONE = Decimal(1)
+_ZERO = Decimal(0)
 _SIXTY = Decimal(60)
 _LABOUR_KIND = {"billable": "labour", "project": "project"}
+# Bills a pricer keeps, pricers kept and increments remembered: bounded, so a run over any number
+# of tickets keeps its memory flat.
+_BILLS_REMEMBERED = 4096
+_PRICERS_REMEMBERED = 64
+_INCREMENTS_REMEMBERED = 64
 
 
 def price(
@@ -69,50 +75,130 @@ def price(
 
     ``drawn``: for in-plan work of a block_hours plan, what it drew from the prepaid blocks
     (``None`` for any other plan, or when there was nothing to draw)."""
-    quantum = minor_unit(currency)
-    discount = rates.contract_discount
-    minutes = work.split.minutes
+    return pricer_for(rates, currency).price(outcome, deciding_rule, charges, work, rate, drawn)
 
-    def labour_line(kind: str, rule_id: str | None, line_minutes: int, multiplier: Decimal, charged: Decimal,
-                    added: int = 0) -> ChargeLine:
-        # Divided last, so the product is exact and a true half cent rounds up.
-        amount = Decimal(line_minutes) * rate * charged * (_ONE - discount) / _SIXTY
-        return ChargeLine(kind, rule_id, _round(amount, quantum), line_minutes, rate, multiplier, discount, added_minutes=added)
 
-    lines: list[ChargeLine] = []
-    premiums = _assign_premiums([c for c in charges if isinstance(c, PremiumCharge)], minutes)
-    if outcome in _LABOUR_KIND and minutes:
-        kind = _LABOUR_KIND[outcome]
-        billed = max(_round_up(minutes, _minutes_of(rates.increment)), _minutes_of(rates.minimum))
-        at_premium = sum(taken for _, taken in premiums)
-        standard = billed - at_premium
-        if standard:
-            lines.append(labour_line(kind, deciding_rule, standard, _ONE, _ONE, added=billed - minutes))
-        lines.extend(labour_line(kind, charge.rule_id, taken, charge.multiplier, charge.multiplier) for charge, taken in premiums)
-    elif outcome == "in_plan":
-        if drawn is None:
-            lines.append(ChargeLine("covered", deciding_rule, Decimal(0), minutes))
+_pricers: dict[tuple[int, str], Pricer] = {}
+
+
+def pricer_for(rates: Rates, currency: str) -> Pricer:
+    """The ``Pricer`` of these rates (the very object) and currency, made once."""
+    key = (id(rates), currency)
+    pricer = _pricers.get(key)
+    # The pricer holds on to its rates, so no other object can take their id while it is kept.
+    if pricer is None or pricer.rates is not rates:
+        if len(_pricers) >= _PRICERS_REMEMBERED:
+            _pricers.clear()
+        pricer = _pricers[key] = Pricer(rates, currency)
+    return pricer
+
+
+class Pricer:
+    """``price`` under one agreement's rates and currency.
+
+    What stays the same from ticket to ticket (the minor unit, the increment and minimum in
+    minutes) is worked out once, and bills are remembered: tickets of one agreement come to the
+    same few bills over and over, and a bill is immutable, so one value serves them all.
+    """
+
+    __slots__ = ("rates", "currency", "_quantum", "_increment", "_minimum", "_bills")
+
+    def __init__(self, rates: Rates, currency: str):
+        self.rates = rates
+        self.currency = currency
+        self._quantum = minor_unit(currency)
+        self._increment = _minutes_of(rates.increment)
+        self._minimum = _minutes_of(rates.minimum)
+        self._bills: dict[tuple, Bill] = {}
+
+    def price(self, outcome: str, deciding_rule: str | None, charges: Sequence[Charge], work: Work, rate: Decimal,
+              drawn: Sequence[Draw] | None = None) -> Bill:
+        """``price`` with this pricer's rates and currency."""
+        minutes = work.split.minutes
+        if drawn is None and not charges:
+            key: tuple | None = (outcome, deciding_rule, minutes, id(rate))
+        elif drawn is None and len(charges) == 1 and type(charges[0]) is PremiumCharge:
+            # One premium, the usual charge, keyed as _bill_key would key it, without the loop.
+            premium = charges[0]
+            key = (outcome, deciding_rule, minutes, id(rate), premium.rule_id, premium.multiplier, id(premium.multiplier), premium.hours)
         else:
-            lines.extend(ChargeLine("prepaid", deciding_rule, Decimal(0), draw.minutes, block=draw.block_id) for draw in drawn)
-            rounded = round_up_to_increment(minutes, rates.increment)
-            uncovered = rounded - sum(draw.minutes for draw in drawn)
-            if uncovered > 0:
-                # Rounding lengthens the work at its end and the blocks cover it from its start,
-                # so the minutes rounding added fall in the part billed, as far as they go.
-                added = min(rounded - minutes, uncovered)
-                lines.append(labour_line("labour", PREPAID_RULE_ID, uncovered, _ONE, _ONE, added=added))
-        lines.extend(
-            labour_line("premium", charge.rule_id, taken, charge.multiplier, charge.multiplier - _ONE) for charge, taken in premiums
-        )
-    elif minutes:
-        lines.append(ChargeLine("review", deciding_rule, Decimal(0), minutes))
+            key = _bill_key(outcome, deciding_rule, charges, minutes, rate, drawn)
+            if key is None:
+                return self._price(outcome, deciding_rule, charges, minutes, rate, drawn)
+        bills = self._bills
+        bill = bills.get(key)
+        if bill is None:
+            if len(bills) >= _BILLS_REMEMBERED:
+                bills.clear()
+            bill = bills[key] = self._price(outcome, deciding_rule, charges, minutes, rate, drawn)
+        return bill
+
+    def _price(self, outcome: str, deciding_rule: str | None, charges: Sequence[Charge], minutes: int, rate: Decimal,
+               drawn: Sequence[Draw] | None) -> Bill:
+        rates = self.rates
+        quantum = self._quantum
+        discount = rates.contract_discount
+
+        def labour_line(kind: str, rule_id: str | None, line_minutes: int, multiplier: Decimal, charged: Decimal,
+                        added: int = 0) -> ChargeLine:
+            # Divided last, so the product is exact and a true half cent rounds up.
+            amount = Decimal(line_minutes) * rate * charged * (_ONE - discount) / _SIXTY
+            return ChargeLine(kind, rule_id, _round(amount, quantum), line_minutes, rate, multiplier, discount, added_minutes=added)
+
+        lines: list[ChargeLine] = []
+        premiums = _assign_premiums([c for c in charges if isinstance(c, PremiumCharge)], minutes)
+        if outcome in _LABOUR_KIND and minutes:
+            kind = _LABOUR_KIND[outcome]
+            billed = max(_round_up(minutes, self._increment), self._minimum)
+            at_premium = sum(taken for _, taken in premiums)
+            standard = billed - at_premium
+            if standard:
+                lines.append(labour_line(kind, deciding_rule, standard, _ONE, _ONE, added=billed - minutes))
+            lines.extend(labour_line(kind, charge.rule_id, taken, charge.multiplier, charge.multiplier) for charge, taken in premiums)
+        elif outcome == "in_plan":
+            if drawn is None:
+                lines.append(ChargeLine("covered", deciding_rule, _ZERO, minutes))
+            else:
+                lines.extend(ChargeLine("prepaid", deciding_rule, _ZERO, draw.minutes, block=draw.block_id) for draw in drawn)
+                rounded = _round_up(minutes, self._increment)
+                uncovered = rounded - sum(draw.minutes for draw in drawn)
+                if uncovered > 0:
+                    # Rounding lengthens the work at its end and the blocks cover it from its start,
+                    # so the minutes rounding added fall in the part billed, as far as they go.
+                    added = min(rounded - minutes, uncovered)
+                    lines.append(labour_line("labour", PREPAID_RULE_ID, uncovered, _ONE, _ONE, added=added))
+            lines.extend(
+                labour_line("premium", charge.rule_id, taken, charge.multiplier, charge.multiplier - _ONE) for charge, taken in premiums
+            )
+        elif minutes:
+            lines.append(ChargeLine("review", deciding_rule, _ZERO, minutes))
+        for charge in charges:
+            match charge:
+                case FeeCharge(amount=amount):
+                    lines.append(ChargeLine("fee", charge.rule_id, _round(amount, quantum)))
+                case MaterialsCharge(cost=cost, markup=markup):
+                    lines.append(ChargeLine("materials", charge.rule_id, _round(cost * (_ONE + markup), quantum), markup=markup, cost=cost))
+        return Bill(tuple(lines))
+
+
+def _bill_key(outcome: str, deciding_rule: str | None, charges: Sequence[Charge], minutes: int, rate: Decimal,
+              drawn: Sequence[Draw] | None) -> tuple | None:
+    """What a bill depends on besides the pricer's own rates, or ``None`` for a bill not worth
+    remembering (one with fees or materials, whose amounts vary from ticket to ticket).
+
+    Decimals are keyed by identity as well as value: equal Decimals can still be written
+    differently (1.5 and 1.50), and a bill shows the very values it was priced with. The key
+    holds each premium's multiplier, so no other Decimal can take its id while the bill is
+    remembered; the rate, named by its id alone, is held by every line of the bill that used it,
+    and a bill with no such line does not depend on the rate.
+    """
+    premiums = []
     for charge in charges:
-        match charge:
-            case FeeCharge(amount=amount):
-                lines.append(ChargeLine("fee", charge.rule_id, _round(amount, quantum)))
-            case MaterialsCharge(cost=cost, markup=markup):
-                lines.append(ChargeLine("materials", charge.rule_id, _round(cost * (_ONE + markup), quantum), markup=markup, cost=cost))
-    return Bill(tuple(lines))
+        if type(charge) is not PremiumCharge:
+            return None
+        premiums.append((charge.rule_id, charge.multiplier, id(charge.multiplier), charge.hours))
+    draws = tuple((draw.block_id, draw.minutes) for draw in drawn) if drawn is not None else None
+    return outcome, deciding_rule, minutes, id(rate), tuple(premiums), draws
 
 
 def _assign_premiums(premiums: list[PremiumCharge], minutes: int) -> list[tuple[PremiumCharge, int]]:
@@ -134,9 +220,19 @@ def _minutes_of(duration) -> int:
     return int(duration.total_seconds()) // 60
 
 
+_increments: dict[dt.timedelta, int] = {}
+
+
 def round_up_to_increment(minutes: int, increment: dt.timedelta) -> int:
     """``minutes`` rounded up to a whole number of ``increment`` (``rates.increment``)."""
-    return _round_up(minutes, _minutes_of(increment))
+    # An agreement's increment, in minutes, once: it is asked for every in-plan ticket of a
+    # block_hours plan, and agreements have few increments between them.
+    in_minutes = _increments.get(increment)
+    if in_minutes is None:
+        if len(_increments) >= _INCREMENTS_REMEMBERED:
+            _increments.clear()
+        in_minutes = _increments[increment] = _minutes_of(increment)
+    return _round_up(minutes, in_minutes)
 
 
 def _round_up(minutes: int, increment: int) -> int:
@@ -217,8 +313,9 @@ def totals_of(decisions: Iterable[Decision]) -> Totals:
     for decision in decisions:
         tickets[decision.outcome] += 1
         for line in decision.bill.lines:
-            minutes[line.kind] += line.minutes
-            amounts[line.kind] = amounts.get(line.kind, Decimal(0)) + line.amount
+            kind = line.kind
+            minutes[kind] += line.minutes
+            amounts[kind] = amounts.get(kind, _ZERO) + line.amount
     ordered_amounts = {kind: amounts[kind] for kind in LINE_KINDS if kind in amounts}
     ordered_minutes = {kind: minutes[kind] for kind in LINE_KINDS if minutes[kind]}
     return Totals(MappingProxyType(dict(tickets)), MappingProxyType(ordered_minutes), MappingProxyType(ordered_amounts))

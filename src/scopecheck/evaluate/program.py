@@ -34,7 +34,7 @@ from scopecheck.evaluate.decision import (
 )
 from scopecheck.evaluate.history import CountSpec, Earlier, History, work_start
 from scopecheck.evaluate.prepaid import PrepaidBalances, TicketDraw, draw_for_ticket, rate_name_of
-from scopecheck.evaluate.pricing import price, round_up_to_increment
+from scopecheck.evaluate.pricing import Pricer, pricer_for, round_up_to_increment
 from scopecheck.syntax import ast
 from scopecheck.tickets.model import Ticket
 from scopecheck.work import Work, WorkOfLastTicket, work_interval
@@ -102,6 +102,10 @@ class Program:
     @property
     def version(self) -> str:
         return self.checked.version
+
+    @functools.cached_property
+    def _pricer(self) -> Pricer:
+        return pricer_for(self.agreement.rates, self.agreement.currency)
 
     @functools.cached_property
     def _checks_cover(self) -> bool:
@@ -191,17 +195,8 @@ class Program:
         deciding_rule = deciding[1] if chosen.__class__ is CompiledRule else chosen
         explained = (draw.explanation,) if draw is not None and draw.explanation is not None else ()
         drawn = draw.drawn if draw is not None else ()
-        rates = self.agreement.rates
-        bill = price(
-            outcome,
-            deciding_rule.rule_id if deciding_rule else None,
-            charges,
-            work,
-            rates,
-            rates.hourly_rate(ticket.role, ticket.work_type),
-            self.agreement.currency,
-            drawn=drawn or None,
-        )
+        rate = self.agreement.rates.hourly_rate(ticket.role, ticket.work_type)
+        bill = self._pricer.price(outcome, deciding_rule.rule_id if deciding_rule else None, charges, work, rate, drawn or None)
         fired_rules = cover + tuple(f for _, f in fired) + explained
         return Decision(ticket, outcome, deciding_rule, fired_rules, tuple(undecided), charges, work, bill, drawn=drawn)
 
