@@ -210,7 +210,8 @@ class Program:
             ticket, history, rules[decided] if decided is not None else None,
             [rules[index] for index in charging] if charging else (), always_measure=False)
         rule_id = deciding.rule.id if deciding.__class__ is CompiledRule else deciding.rule_id if deciding else None
-        return Verdict(outcome, rule_id, charges, draw.drawn if draw is not None else ())
+        # ``_make`` builds the tuple directly; calling the class runs a Python-level ``__new__``.
+        return Verdict._make((outcome, rule_id, charges, draw.drawn if draw is not None else ()))
 
     def _settle(self, ticket: Ticket, history: History | None, deciding: CompiledRule | None,
                 charging: Sequence[CompiledRule], always_measure: bool) -> tuple:
@@ -301,7 +302,7 @@ class Program:
         for index in sorted(range(len(prepared)), key=orders.__getitem__):
             ticket = prepared[index]
             answer = answers[index] = decide(ticket, history)
-            history.add(Earlier(ticket, work_start(ticket), orders[index][0], *outcome_of(answer)))
+            history.add(Earlier._make((ticket, work_start(ticket), orders[index][0], *outcome_of(answer))))
         return answers
 
     def new_history(self, streaming: bool = False) -> History:
