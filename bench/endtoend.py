@@ -40,9 +40,10 @@ def scopecheck_command() -> list[str]:
 @dataclass(frozen=True)
 class Run:
     seconds: float
-    peak_rss_mb: float
+    peak_rss_mb: float  # the largest one process held
     exit_code: int
     stderr: str
+    peak_tree_rss_mb: float | None = None  # the largest the command's processes held together, sampled
 
 
 def run_process(command: list[str], stdout_path: Path | None = None) -> Run:
@@ -53,7 +54,8 @@ def run_process(command: list[str], stdout_path: Path | None = None) -> Run:
     if finished.returncode != 0:
         raise CommandFailed(f"the launcher failed: {stderr.strip()[:500]}")
     report = json.loads(finished.stdout)
-    return Run(report["seconds"], report["peak_rss_kib"] / 1024, report["exit_code"], stderr)
+    tree = report.get("peak_tree_rss_kib")
+    return Run(report["seconds"], report["peak_rss_kib"] / 1024, report["exit_code"], stderr, tree / 1024 if tree else None)
 
 
 def time_process(command: list[str]) -> float:

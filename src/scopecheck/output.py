@@ -16,10 +16,11 @@ import textwrap
 from collections import Counter
 from collections.abc import Iterable
 from decimal import ROUND_HALF_UP, Decimal
+from types import MappingProxyType, SimpleNamespace
 
-from scopecheck.evaluate.decision import OUTCOME_WORDS, ChargeLine, Decision
+from scopecheck.evaluate.decision import LINE_KINDS, OUTCOME_WORDS, ChargeLine, Decision
 from scopecheck.evaluate.prepaid import FORECAST_DAYS, PREPAID_RULE_ID, Balance, BlockBalance
-from scopecheck.evaluate.pricing import Period, Totals, totals_of
+from scopecheck.evaluate.pricing import Period, Totals
 from scopecheck.values import format_duration, format_money, format_percent, minor_unit
 from scopecheck.work import Work
 
@@ -140,41 +141,441 @@ def totals_record(totals: Totals, currency: str, period: Period | None) -> dict:
 
 def write_json(decisions: list[Decision], version: str, out: io.TextIOBase, currency: str, period: Period | None = None) -> None:
     """One document: the batch's totals and every decision."""
-    document = {
-        "totals": totals_record(totals_of(decisions), currency, period),
-        "decisions": [decision_record(d, version, currency) for d in decisions],
-    }
-    json.dump(document, out, indent=2, ensure_ascii=False)
-    out.write("\n")
+    writer = JsonWriter(out, DecisionRenderer(version, currency), period)
+    for decision in decisions:
+        writer.add(decision)
+    writer.finish()
 
 
 def write_jsonl(decisions: Iterable[Decision], version: str, out: io.TextIOBase, currency: str) -> None:
+    writer = JsonLinesWriter(out, DecisionRenderer(version, currency))
     for decision in decisions:
-        out.write(json.dumps(decision_record(decision, version, currency), ensure_ascii=False, separators=(",", ":")))
-        out.write("\n")
+        writer.add(decision)
+    writer.finish()
 
 
 CSV_COLUMNS = ("ticket", "outcome", "deciding_rule", "reason", "fired_rules", "unchecked", "charges", "total", "rules_version")
 
 
 def write_csv(decisions: Iterable[Decision], version: str, out: io.TextIOBase, currency: str) -> None:
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(CSV_COLUMNS)
+    writer = CsvWriter(out, DecisionRenderer(version, currency))
     for decision in decisions:
-        record = decision_record(decision, version, currency)
-        writer.writerow(
-            (
-                record["ticket"],
-                record["outcome"],
-                record["deciding_rule"] or "",
-                record["reason"],
-                " ".join(f["rule"] for f in record["fired"]),
-                "; ".join(f"{u['rule']} ({', '.join(u['missing'])} missing)" for u in record["unchecked"]),
-                "; ".join(describe_line(line, currency) for line in decision.bill.lines),
-                record["total"],
-                version,
-            )
+        writer.add(decision)
+    writer.finish()
+
+
+# --- the machine-readable formats, a decision at a time ------------------------------------------
+# A run writes a decision as soon as it is made, so that memory does not grow with the batch,
+# and each decision's text is built directly rather than through a dict per decision and a
+# general encoder: at a million tickets a run, the encoder's work per value is most of the
+# cost of writing. The text is exactly what ``json.dumps(decision_record(...))`` gives;
+# ``tests/test_streaming.py`` holds the two to each other.
+
+_text = json.encoder.encode_basestring  # a JSON string, non-ASCII kept, as ensure_ascii=False writes it
+_REMEMBERED = 4096  # texts kept per cache; a run with more different values starts the cache again
+
+
+def _remembered(cache: dict, key: object, make) -> str:
+    text = cache.get(key)
+    if text is None:
+        if len(cache) >= _REMEMBERED:
+            cache.clear()
+        text = cache[key] = make(key)
+    return text
+
+
+class DecisionRenderer:
+    """One run's decisions as JSON Lines, CSV rows and JSON document items. What repeats from
+    one decision to the next (a rule's id, outcome and priority, the rates, the minutes of a
+    line in words) is rendered once and remembered."""
+
+    def __init__(self, rules_version: str, currency: str):
+        self.rules_version = rules_version
+        self.currency = currency
+        self._quantum = minor_unit(currency)
+        self._zero = f"{Decimal(0).quantize(self._quantum)}"
+        self._negative_zero = f"{Decimal('-0').quantize(self._quantum)}"
+        self._line_end = ',"rules_version":' + _text(rules_version) + "}\n"
+        self._fired_heads: dict[tuple, str] = {}
+        self._line_heads: dict[tuple, str] = {}
+        self._numbers: dict[Decimal, str] = {}
+        self._moneys: dict[Decimal, str] = {}
+        self._money_words: dict[Decimal, str] = {}
+        self._durations: dict[int, str] = {}
+        self._descriptions: dict[ChargeLine, str] = {}
+        self._last_bill = self._last_charges = self._last_total = None
+        self._moments: tuple = (None, None, None, None)  # the last two moments and their text
+
+    # --- values ---------------------------------------------------------------------------
+
+    def money(self, amount: Decimal) -> str:
+        """The amount as the JSON formats write it: in the currency's minor unit, no symbol."""
+        # Equal amounts give equal text, except zero, whose sign the text keeps.
+        if not amount:
+            return self._negative_zero if amount.is_signed() else self._zero
+        return _remembered(self._moneys, amount, self._quantized)
+
+    def _quantized(self, amount: Decimal) -> str:
+        return f"{amount.quantize(self._quantum)}"
+
+    def moment(self, value: dt.datetime) -> str:
+        """``value.isoformat()``. A decision's output and its ledger row write the same few
+        moments (when work started and ended), so the last two are remembered."""
+        if value is self._moments[0]:
+            return self._moments[1]
+        if value is self._moments[2]:
+            return self._moments[3]
+        text = value.isoformat()
+        self._moments = (value, text, *self._moments[:2])
+        return text
+
+    def moment_to_minute(self, value: dt.datetime) -> str:
+        """``value.isoformat(timespec="minutes")``: ``moment`` without the seconds."""
+        text = self.moment(value)
+        return text[:16] + text[26 if value.microsecond else 19:]
+
+    def _number(self, value: Decimal) -> str:
+        if not value:
+            return _number(value)
+        return _remembered(self._numbers, value, _number)
+
+    def _hours(self, minutes: int) -> str:
+        return _remembered(self._durations, minutes, _hours)
+
+    # --- JSON -----------------------------------------------------------------------------
+
+    def json_line(self, decision: Decision) -> str:
+        """The decision as one line of JSON Lines, newline included."""
+        deciding = decision.deciding_rule
+        reason = _text(decision.reason)
+        heads = self._fired_heads
+        fired_texts = []
+        for fired in decision.fired:
+            head = heads.get((fired.rule_id, fired.outcome, fired.priority))
+            if head is None:
+                head = self._fired_head(fired)
+            # The deciding rule is among those that fired: its reason is written once already.
+            fired_texts.append(head + (reason if fired is deciding else _text(fired.reason)) + "}")
+        if decision.undecided:
+            unchecked = ",".join([f'{{"rule":{_text(u.rule_id)},"missing":[{",".join(map(_text, u.missing))}]}}' for u in decision.undecided])
+        else:
+            unchecked = ""
+        work = decision.work
+        if work is None:
+            work_text = "null"
+        else:
+            split = work.split
+            business, after_hours, holiday = split.business, split.after_hours, split.holiday
+            end = f'"{self.moment_to_minute(work.end)}"' if work.end else "null"
+            work_text = (f'{{"start":"{self.moment_to_minute(work.start)}","end":{end},'
+                         f'"minutes":{split.minutes},"business_minutes":{business},'
+                         f'"after_hours_minutes":{after_hours},"holiday_minutes":{holiday}}}')
+        bill = decision.bill
+        return (
+            f'{{"ticket":{_text(decision.ticket.id)},"outcome":{_text(decision.outcome)},'
+            f'"deciding_rule":{_text(deciding.rule_id) if deciding else "null"},"reason":{reason},'
+            f'"fired":[{",".join(fired_texts)}],"unchecked":[{unchecked}],"work":{work_text},'
+            f'"charges":{self.charges_json(bill)},"total":"{self.total(bill)}"'
+            + self._line_end
         )
+
+    def charges_json(self, bill) -> str:
+        """The bill's lines as the JSON array ``line_record`` gives, compact."""
+        # A run that records its decisions asks twice for each bill: for the output and for
+        # the ledger's row. The last bill's text is kept for the second time.
+        if bill is not self._last_bill:
+            self._last_bill = bill
+            self._last_charges = "[" + ",".join([self._line_json(line) for line in bill.lines]) + "]"
+            self._last_total = self.money(bill.total)
+        return self._last_charges
+
+    def total(self, bill) -> str:
+        """``money`` of the bill's total."""
+        if bill is not self._last_bill:
+            self.charges_json(bill)
+        return self._last_total
+
+    def _fired_head(self, fired) -> str:
+        outcome = _text(fired.outcome) if fired.outcome is not None else "null"
+        head = f'{{"rule":{_text(fired.rule_id)},"outcome":{outcome},"priority":{int.__repr__(fired.priority)},"reason":'
+        if len(self._fired_heads) >= _REMEMBERED:
+            self._fired_heads.clear()
+        self._fired_heads[(fired.rule_id, fired.outcome, fired.priority)] = head
+        return head
+
+    def _line_json(self, line: ChargeLine) -> str:
+        """``line_record`` as compact JSON."""
+        kind = line.kind
+        head = self._line_heads.get((kind, line.rule_id))
+        if head is None:
+            rule = _text(line.rule_id) if line.rule_id is not None else "null"
+            head = self._line_heads[(kind, line.rule_id)] = f'{{"kind":{_text(kind)},"rule":{rule},"amount":"'
+        if kind in _TIMED_KINDS:
+            if kind in _RATED_KINDS:
+                return (f'{head}{self.money(line.amount)}","minutes":{int.__repr__(line.minutes)},"rate":"{self.money(line.rate)}",'
+                        f'"multiplier":"{self._number(line.multiplier)}","discount":"{self._number(line.discount)}",'
+                        f'"added_minutes":{int.__repr__(line.added_minutes)}}}')
+            if kind == "prepaid":
+                block = _text(line.block) if line.block is not None else "null"
+                return f'{head}{self.money(line.amount)}","minutes":{int.__repr__(line.minutes)},"block":{block}}}'
+            return f'{head}{self.money(line.amount)}","minutes":{int.__repr__(line.minutes)}}}'
+        if kind == "materials":
+            return f'{head}{self.money(line.amount)}","cost":"{self.money(line.cost)}","markup":"{self._number(line.markup)}"}}'
+        return f'{head}{self.money(line.amount)}"}}'
+
+    def json_item(self, decision: Decision) -> str:
+        """The decision as an element of the JSON document's ``decisions`` array, indented as
+        ``json.dump(document, indent=2)`` indents it there."""
+        text = json.dumps(decision_record(decision, self.rules_version, self.currency), indent=2, ensure_ascii=False)
+        # No JSON string holds a raw line break, so every line break is the layout's.
+        return "    " + text.replace("\n", "\n    ")
+
+    # --- CSV ------------------------------------------------------------------------------
+
+    def csv_row(self, decision: Decision) -> tuple[str, ...]:
+        deciding = decision.deciding_rule
+        undecided = decision.undecided
+        return (
+            decision.ticket.id,
+            decision.outcome,
+            deciding.rule_id if deciding else "",
+            decision.reason,
+            " ".join([fired.rule_id for fired in decision.fired]),
+            "; ".join([f"{u.rule_id} ({', '.join(u.missing)} missing)" for u in undecided]) if undecided else "",
+            "; ".join([self.describe(line) for line in decision.bill.lines]),
+            self.money(decision.bill.total),
+            self.rules_version,
+        )
+
+    def describe(self, line: ChargeLine) -> str:
+        """``describe_line``, remembered for lines that come back (the same minutes at the
+        same rate, decided by the same rule)."""
+        if line.kind in _UNPRICED_KINDS:
+            rule = f" ({line.rule_id})" if line.rule_id else ""
+            if line.kind == "prepaid":
+                return f"prepaid {self._hours(line.minutes)} from block {line.block}{rule}"
+            return f"{_LINE_WORDS[line.kind]} {self._hours(line.minutes)}{rule}"
+        if _has_signed_zero(line):
+            return describe_line(line, self.currency)
+        return _remembered(self._descriptions, line, lambda key: describe_line(key, self.currency))
+
+
+# Kinds of line whose record carries minutes; of those, the ones priced at a rate; and the ones
+# whose words are their minutes alone.
+_TIMED_KINDS = frozenset(("covered", "prepaid", "labour", "project", "review", "premium"))
+_RATED_KINDS = frozenset(("labour", "project", "premium"))
+_UNPRICED_KINDS = frozenset(("covered", "review", "prepaid"))
+
+
+def _has_signed_zero(line: ChargeLine) -> bool:
+    """Whether a line holds a negative zero, which equals zero (so a remembered text could be
+    the other one's) but is written with its sign."""
+    return any(value is not None and not value and value.is_signed()
+               for value in (line.amount, line.rate, line.multiplier, line.discount, line.markup, line.cost))
+
+
+class RunningTotals:
+    """``totals_of`` over decisions given one at a time, without keeping them."""
+
+    def __init__(self) -> None:
+        self.tickets: Counter[str] = Counter()
+        self._minutes: Counter[str] = Counter()
+        self._amounts: dict[str, Decimal] = {}
+        self.count = 0
+
+    def add(self, decision: Decision) -> None:
+        self.count += 1
+        self.tickets[decision.outcome] += 1
+        minutes, amounts = self._minutes, self._amounts
+        for line in decision.bill.lines:
+            kind = line.kind
+            minutes[kind] += line.minutes
+            amounts[kind] = amounts.get(kind, _ZERO) + line.amount
+
+    def add_summary(self, outcome: str, lines: Iterable[tuple[str, int, Decimal]]) -> None:
+        """A decision made elsewhere, as its outcome and its lines' kinds, minutes and amounts."""
+        self.count += 1
+        self.tickets[outcome] += 1
+        minutes, amounts = self._minutes, self._amounts
+        for kind, line_minutes, amount in lines:
+            minutes[kind] += line_minutes
+            amounts[kind] = amounts.get(kind, _ZERO) + amount
+
+    def add_outcome(self, outcome: str) -> None:
+        """A decision made elsewhere, whose lines come in ``merge``."""
+        self.count += 1
+        self.tickets[outcome] += 1
+
+    def merge(self, minutes: dict[str, int], amounts: dict[str, Decimal]) -> None:
+        """Minutes and amounts by kind of line that ``RunningTotals`` elsewhere added up
+        (``partial``); sums of exact amounts, which the order of adding does not change."""
+        self._minutes.update(minutes)
+        for kind, amount in amounts.items():
+            self._amounts[kind] = self._amounts.get(kind, _ZERO) + amount
+
+    def partial(self) -> tuple[dict[str, int], dict[str, Decimal]]:
+        """The minutes and amounts added so far, for ``merge``; starting again from none."""
+        minutes, amounts = dict(self._minutes), self._amounts
+        self._minutes, self._amounts = Counter(), {}
+        return minutes, amounts
+
+    def totals(self) -> Totals:
+        minutes, amounts = self._minutes, self._amounts
+        return Totals(
+            MappingProxyType(dict(self.tickets)),
+            MappingProxyType({kind: minutes[kind] for kind in LINE_KINDS if minutes[kind]}),
+            MappingProxyType({kind: amounts[kind] for kind in LINE_KINDS if kind in amounts}),
+        )
+
+    def summary_line(self, invalid: int) -> str:
+        return _summary_words(self.count, self.tickets, invalid)
+
+
+_ZERO = Decimal(0)
+
+
+def line_summary(decision: Decision) -> tuple[tuple[str, int, Decimal], ...]:
+    """What ``RunningTotals.add_summary`` needs of a decision's bill."""
+    return tuple((line.kind, line.minutes, line.amount) for line in decision.bill.lines)
+
+
+class DecisionWriter:
+    """Writes a run's decisions in one format as they come, and what follows them at the end.
+    ``add`` takes a decision; ``add_text`` the text ``render`` gave for one made elsewhere."""
+
+    def __init__(self, out: io.TextIOBase, renderer: DecisionRenderer):
+        self.out = out
+        self.renderer = renderer
+        self.totals = RunningTotals()
+        # Texts are written a few dozen at a time: one write a decision costs more than the text.
+        self._waiting: list[str] = []
+
+    def render(self, decision: Decision) -> str:
+        raise NotImplementedError
+
+    def _write(self, text: str) -> None:
+        waiting = self._waiting
+        waiting.append(text)
+        if len(waiting) >= _TEXTS_PER_WRITE:
+            self.out.write("".join(waiting))
+            waiting.clear()
+
+    def add(self, decision: Decision) -> None:
+        self.totals.add(decision)
+        self._write(self.render(decision))
+
+    def add_text(self, text: str, outcome: str, lines: Iterable[tuple[str, int, Decimal]]) -> None:
+        self.totals.add_summary(outcome, lines)
+        self._write(text)
+
+    def add_rendered(self, text: str, outcome: str) -> None:
+        """A decision made elsewhere, as the text ``render`` gave; its lines' minutes and
+        amounts come to ``totals.merge``."""
+        self.totals.add_outcome(outcome)
+        self._write(text)
+
+    def keep(self, decision: Decision) -> object:
+        """What ``add_kept`` needs to add the decision later: less than the decision itself."""
+        return self.render(decision), decision.outcome, line_summary(decision)
+
+    def add_kept(self, kept: object) -> None:
+        self.add_text(*kept)
+
+    def finish(self) -> None:
+        """Everything written after the last decision."""
+        if self._waiting:
+            self.out.write("".join(self._waiting))
+            self._waiting.clear()
+
+
+class JsonLinesWriter(DecisionWriter):
+    def render(self, decision: Decision) -> str:
+        return self.renderer.json_line(decision)
+
+
+class CsvWriter(DecisionWriter):
+    def __init__(self, out: io.TextIOBase, renderer: DecisionRenderer):
+        super().__init__(out, renderer)
+        # The csv module quotes and escapes; its rows are caught as text, one write per row.
+        self._written: list[str] = []
+        self._rows = csv.writer(SimpleNamespace(write=self._written.append), lineterminator="\n")
+        self._rows.writerow(CSV_COLUMNS)
+        out.write(self._written.pop())
+
+    def render(self, decision: Decision) -> str:
+        self._rows.writerow(self.renderer.csv_row(decision))
+        return self._written.pop()
+
+
+class JsonWriter(DecisionWriter):
+    """The JSON document opens with the totals, known only at the end: the decisions are kept
+    in ``hold`` (a temporary file, when a run may be long) until then."""
+
+    def __init__(self, out: io.TextIOBase, renderer: DecisionRenderer, period: Period | None = None,
+                 hold: io.TextIOBase | None = None):
+        super().__init__(out, renderer)
+        self.period = period
+        self._held = hold if hold is not None else io.StringIO()
+        self._first = True
+
+    def render(self, decision: Decision) -> str:
+        return self.renderer.json_item(decision)
+
+    def add(self, decision: Decision) -> None:
+        self.add_text(self.render(decision), decision.outcome, line_summary(decision))
+
+    def add_text(self, text: str, outcome: str, lines: Iterable[tuple[str, int, Decimal]]) -> None:
+        self.totals.add_summary(outcome, lines)
+        self._hold(text)
+
+    def add_rendered(self, text: str, outcome: str) -> None:
+        self.totals.add_outcome(outcome)
+        self._hold(text)
+
+    def _hold(self, text: str) -> None:
+        self._held.write(text if self._first else ",\n" + text)
+        self._first = False
+
+    def finish(self) -> None:
+        totals = json.dumps(totals_record(self.totals.totals(), self.renderer.currency, self.period), indent=2, ensure_ascii=False)
+        out = self.out
+        out.write('{\n  "totals": ' + totals.replace("\n", "\n  ") + ',\n  "decisions": ')
+        if self._first:
+            out.write("[]\n}\n")
+            return
+        out.write("[\n")
+        self._held.seek(0)
+        shutil.copyfileobj(self._held, out, _COPY_CHUNK)
+        out.write("\n  ]\n}\n")
+
+
+_COPY_CHUNK = 1 << 20
+_TEXTS_PER_WRITE = 64
+
+
+class TableWriter(DecisionWriter):
+    """The table's columns are as wide as its widest ticket id and rule: it keeps every
+    decision, and writes the table and its totals at the end."""
+
+    def __init__(self, out: io.TextIOBase, renderer: DecisionRenderer, period: Period | None = None, width: int | None = None):
+        super().__init__(out, renderer)
+        self.period = period
+        self.width = width
+        self.decisions: list[Decision] = []
+
+    def add(self, decision: Decision) -> None:
+        self.totals.add(decision)
+        self.decisions.append(decision)
+
+    def keep(self, decision: Decision) -> object:
+        return decision
+
+    def add_kept(self, kept: object) -> None:
+        self.add(kept)
+
+    def finish(self) -> None:
+        write_table(self.decisions, self.out, self.renderer.currency, self.width)
+        write_totals(self.totals.totals(), self.out, self.renderer.currency, self.period)
 
 
 def write_table(decisions: list[Decision], out: io.TextIOBase, currency: str, width: int | None = None) -> None:
@@ -212,9 +613,11 @@ def _unchecked_by_field(decision: Decision) -> dict[str, list[str]]:
 
 def summary_line(decisions: list[Decision], invalid: int) -> str:
     """``31 tickets: 18 in plan, 6 billable, 7 project; 1 invalid ticket skipped``."""
-    counts = Counter(decision.outcome for decision in decisions)
+    return _summary_words(len(decisions), Counter(decision.outcome for decision in decisions), invalid)
+
+
+def _summary_words(total: int, counts: Counter[str], invalid: int) -> str:
     parts = [f"{counts[outcome]} {OUTCOME_WORDS[outcome]}" for outcome in ("in_plan", "billable", "project", "review") if counts[outcome]]
-    total = len(decisions)
     text = f"{total} ticket{'s' if total != 1 else ''} classified"
     if parts:
         text += ": " + ", ".join(parts)

@@ -13,6 +13,12 @@ would give. So a run
    because an allowance a late ticket spends is no longer there for the ones after it;
 4. writes what is new, replaces what changed (keeping the old version and why), and leaves
    alone what did not change, so running the same batch twice writes nothing the second time.
+
+Most runs record new tickets that all started after everything the ledger holds, given in the
+order work started (a day's or a month's export). Then nothing recorded is decided again and
+each ticket can be decided and written as it is read: ``StreamingRecorder`` does that, inside
+the same transaction, so that memory does not grow with the batch. The first ticket that breaks
+the condition ends it, and the run starts again with ``decide_and_record``.
 """
 
 from __future__ import annotations
@@ -22,8 +28,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from scopecheck.evaluate.decision import Decision, Draw
-from scopecheck.evaluate.program import Program, decision_order
-from scopecheck.ledger.records import Entry, agreement_version, client_key, entry_of, why_replaced
+from scopecheck.evaluate.history import History
+from scopecheck.evaluate.program import Program, decision_order, earlier_of
+from scopecheck.ledger.records import Entry, EntryRows, agreement_version, client_key, entry_of, why_replaced
 from scopecheck.ledger.sqlite import LedgerSession
 from scopecheck.tickets.model import Ticket
 
@@ -31,8 +38,9 @@ from scopecheck.tickets.model import Ticket
 @dataclass(frozen=True, slots=True)
 class Recorded:
     """What a run did. ``decisions`` are the batch's, in the order its tickets arrived (a ticket
-    id given twice is decided once, as its first version); ``redecided`` are entries outside the
-    batch whose decision changed because of it, each as (before, after, why)."""
+    id given twice is decided once, as its first version; none when ``StreamingRecorder`` gave
+    them out as they were made); ``redecided`` are entries outside the batch whose decision
+    changed because of it, each as (before, after, why)."""
 
     decisions: tuple[Decision, ...]
     added: int
@@ -80,17 +88,23 @@ def decide_and_record(program: Program, tickets: Sequence[Ticket], session: Ledg
             draws.extend((entry.work_start.date(), draw) for draw in entry.drawn)
     decisions = program.decide_batch(batch + again, history)
 
-    added: list[Entry] = []
+    # A new ticket's row is made straight from its decision; only a ticket already recorded
+    # needs its entry, to compare with the one it may replace.
+    rows = EntryRows(client, currency, rules, terms, decided_at)
+    added: list[tuple] = []
+    added_from_batch = 0
     changes: list[tuple[Entry, Entry, str]] = []
     restated: list[Entry] = []  # the same result under new terms: no earlier version to keep
     unchanged = 0
     for decision in decisions:
         draws.extend((decision.work.start.date(), draw) for draw in decision.drawn)
-        new = entry_of(decision, client, currency, rules, terms, decided_at)
-        old = existing.get(new.ticket_id)
+        old = existing.get(decision.ticket.id)
         if old is None:
-            added.append(new)
-        elif old.same_decision(new):
+            added.append(rows.row(decision))
+            added_from_batch += decision.ticket.id in latest
+            continue
+        new = entry_of(decision, client, currency, rules, terms, decided_at)
+        if old.same_decision(new):
             unchanged += old.ticket_id in latest
         elif old.same_result(new):
             restated.append(new.renumbered(old.revision))
@@ -99,14 +113,14 @@ def decide_and_record(program: Program, tickets: Sequence[Ticket], session: Ledg
             changes.append((old, new.renumbered(old.revision + 1), why_replaced(old, new)))
     written = session.writable
     if written:
-        session.insert(added)
+        session.insert_rows(added)
         session.replace(changes, decided_at)
         session.update(restated)
     in_batch = set(latest)
     by_id = {decision.ticket.id: decision for decision in decisions[: len(batch)]}
     return Recorded(
         decisions=tuple(by_id[ticket.id] for ticket in batch),
-        added=sum(1 for entry in added if entry.ticket_id in in_batch),
+        added=added_from_batch,
         changed=sum(1 for old, _, _ in changes if old.ticket_id in in_batch),
         unchanged=unchanged,
         redecided=tuple(change for change in changes if change[0].ticket_id not in in_batch),
@@ -121,3 +135,141 @@ def _prepared(program: Program, entry: Entry) -> Ticket:
     ticket = entry.ticket
     prepared = program.prepare(ticket)
     return prepared if isinstance(prepared, Ticket) else ticket
+
+
+class StreamingRecorder:
+    """Decides and records tickets one at a time, as they are read, while nothing recorded has
+    to be decided again (the module's docstring): each ticket must be new to the ledger, come
+    after every entry and after the ticket before it in the decision order, and the entries must
+    all have been decided under today's rules and agreement.
+
+    ``decide`` gives a ticket's decision, or ``None`` when the ticket breaks the condition; then
+    ``abandon`` takes back everything written, and the run decides its tickets as one batch
+    with ``decide_and_record`` in the same transaction. When the deciding is done elsewhere,
+    ``admits`` asks the question alone and ``record_rows`` writes what was decided. ``finish``
+    writes what is left and says what the run did. Nothing is committed here: the session does
+    that, or rolls it all back.
+
+    ``renderer``: the output's ``DecisionRenderer``, which then renders each bill once for both;
+    ``history``: an empty history to decide with, such as a streaming one (``new_history``).
+    """
+
+    SAVEPOINT = "streamed"
+    ROWS_PER_WRITE = 2000
+
+    def __init__(self, program: Program, session: LedgerSession, decided_at: dt.datetime | None = None, renderer=None,
+                 history: History | None = None):
+        self.program = program
+        self.session = session
+        agreement = program.agreement
+        client = client_key(agreement)
+        rules, terms = program.version, agreement_version(agreement)
+        self.decided_at = decided_at or dt.datetime.now(dt.timezone.utc)
+        self._rows = EntryRows(client, agreement.currency, rules, terms, self.decided_at, renderer)
+        self._entries: Sequence[Entry] = session.entries(client)
+        self._ids = {entry.ticket_id for entry in self._entries}
+        self._possible = all((entry.rules_version, entry.agreement_version) == (rules, terms) for entry in self._entries)
+        self._history = history if history is not None else program.new_history()
+        self._last: tuple[float, str] | None = None
+        self._pending: list[tuple] = []
+        self._draws: dict[tuple[dt.date, str], int] = {}
+        self._started = False
+        self._unseen: Sequence[Entry] | None = None  # entries not yet given to a history
+        self.added = 0
+
+    def admits(self, ticket: Ticket) -> bool:
+        """Whether ``ticket`` can be decided and recorded here (see the class); the ticket
+        that comes next must then come after it."""
+        order = decision_order(ticket)
+        if self._last is None:
+            if not self._begin(order):
+                return False
+        elif order <= self._last:
+            return False
+        if ticket.id in self._ids:
+            return False
+        self._last = order
+        return True
+
+    def decide(self, ticket: Ticket) -> Decision | None:
+        """The ticket's decision, its entry written (or queued to be); ``None`` when it cannot
+        be decided here (see the class)."""
+        if not self.admits(ticket):
+            return None
+        if self._unseen is not None:
+            for entry in self.take_entries():
+                self._history.add(entry.earlier())
+        decision = self.program.decide(ticket, self._history)
+        self._history.add(earlier_of(decision))
+        self.record(decision)
+        return decision
+
+    def record(self, decision: Decision) -> None:
+        """Write the entry of a decision made of a ticket this recorder admitted."""
+        if decision.drawn:
+            self._count_draws(decision.work.start.date(), decision.drawn)
+        if self.session.writable:
+            self._pending.append(self._rows.row(decision))
+            if len(self._pending) >= self.ROWS_PER_WRITE:
+                self._write()
+        self.added += 1
+
+    def record_rows(self, rows: list[tuple]) -> None:
+        """Write entries made elsewhere (``EntryRows.row``) of tickets this recorder admitted, in
+        the order admitted; their decisions drew no prepaid hours."""
+        if self.session.writable:
+            self._pending.extend(rows)
+            if len(self._pending) >= self.ROWS_PER_WRITE:
+                self._write()
+        self.added += len(rows)
+
+    def take_entries(self) -> Sequence[Entry]:
+        """The entries the admitted tickets come after, for the history that decides them;
+        given once."""
+        entries, self._unseen = self._unseen or (), None
+        return entries
+
+    def _begin(self, order: tuple[float, str]) -> bool:
+        entries = self._entries
+        if not self._possible or (entries and entries[-1].order >= order):
+            return False
+        self._count_entry_draws()
+        self._unseen = entries
+        return True
+
+    def _count_entry_draws(self) -> None:
+        for entry in self._entries:
+            if entry.drawn:
+                self._count_draws(entry.work_start.date(), entry.drawn)
+
+    def _count_draws(self, day: dt.date, drawn: tuple[Draw, ...]) -> None:
+        # The balance counts minutes per block and day, so that is all that is kept.
+        for draw in drawn:
+            key = (day, draw.block_id)
+            self._draws[key] = self._draws.get(key, 0) + draw.minutes
+
+    def _write(self) -> None:
+        if not self._started:
+            self.session.savepoint(self.SAVEPOINT)
+            self._started = True
+        self.session.insert_rows(self._pending)
+        self._pending.clear()
+
+    def abandon(self) -> None:
+        """Take back every entry written, leaving the transaction open."""
+        self._pending.clear()
+        if self._started:
+            self.session.back_to(self.SAVEPOINT)
+            self._started = False
+
+    def finish(self) -> Recorded | None:
+        """What the run did; ``None`` when it had no tickets and entries decided under other
+        terms wait to be decided again, which ``decide_and_record`` does."""
+        if self._last is None:
+            if not self._possible:
+                return None
+            self._count_entry_draws()  # towards the prepaid balance
+        if self._pending:
+            self._write()
+        draws = sorted(((day, Draw(block, minutes)) for (day, block), minutes in self._draws.items()), key=lambda pair: pair[0])
+        return Recorded((), self.added, 0, 0, (), self.session.writable, tuple(draws))

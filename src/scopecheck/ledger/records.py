@@ -81,10 +81,45 @@ def _decode(value: object) -> object:
     raise ValueError(f"unknown value tag {tag!r}")
 
 
-def ticket_json(ticket: Ticket) -> str:
-    """The ticket as canonical JSON text: only the fields it has, in field order."""
-    fields = {name: _encode(value) for name, value in zip(Ticket._fields, ticket) if value not in (None, (), {})}
-    return json.dumps(fields, ensure_ascii=False, separators=(",", ":"))
+_compact_json = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+_text_json = json.encoder.encode_basestring  # a JSON string, as ensure_ascii=False writes it
+_EMPTY = ((), {})
+_FIELD_KEYS = tuple(_text_json(name) + ":" for name in Ticket._fields)
+
+
+def ticket_json(ticket: Ticket, moment=dt.datetime.isoformat) -> str:
+    """The ticket as canonical JSON text: only the fields it has, in field order; compact, as
+    ``json.dumps(..., ensure_ascii=False, separators=(",", ":"))`` writes it. ``moment`` gives
+    a time's ``isoformat`` (the output's renderer remembers the ones it wrote)."""
+    parts = []
+    append = parts.append
+    for key, value in zip(_FIELD_KEYS, ticket):
+        # Text, times and the export's own text columns are most of a ticket: they are
+        # written here rather than through the general encoder, to the same text.
+        if value is None:
+            continue
+        kind = value.__class__
+        if kind is str:
+            append(key + _text_json(value))
+        elif kind is dt.datetime:
+            append(key + '{"$datetime":"' + moment(value) + '"}')
+        elif kind is dt.timedelta:
+            append(key + '{"$duration":' + str(value // _MICROSECOND) + "}")
+        elif kind is dict or kind is MappingProxyType:
+            if value:
+                append(key + _map_json(value))
+        elif value not in _EMPTY:
+            append(key + _compact_json(_encode(value)))
+    return "{" + ",".join(parts) + "}"
+
+
+def _map_json(mapping: Mapping) -> str:
+    texts = []
+    for name, item in mapping.items():
+        if name.__class__ is not str or item.__class__ is not str:
+            return _compact_json(_encode(mapping))
+        texts.append(_text_json(name) + ":" + _text_json(item))
+    return '{"$map":{' + ",".join(texts) + "}}"
 
 
 def ticket_from_json(text: str) -> Ticket:
@@ -214,6 +249,42 @@ def entry_of(decision: Decision, client: str, currency: str, rules: str, terms: 
         ticket_text=text,
         decided_at=decided_at,
     )
+
+
+class EntryRows:
+    """Ledger rows for new entries, made straight from decisions: the row
+    ``sqlite._row(entry_of(decision, ...))`` gives, without the ``Entry`` in between, which a
+    run recording a great many new tickets would build only to take apart again."""
+
+    def __init__(self, client: str, currency: str, rules: str, terms: str, decided_at: dt.datetime, renderer=None):
+        from scopecheck.output import DecisionRenderer
+
+        self.client, self.currency, self.rules, self.terms = client, currency, rules, terms
+        self._decided_at = decided_at.isoformat()
+        # The charges column holds the bill's lines as ``classify --format json`` prints them:
+        # the output's own renderer (``renderer``), when there is one, writes them once for both.
+        self._renderer = renderer if renderer is not None else DecisionRenderer(rules, currency)
+
+    def row(self, decision: Decision) -> tuple:
+        ticket = decision.ticket
+        renderer = self._renderer
+        moment = renderer.moment
+        text = ticket_json(ticket, moment)
+        start = work_start(ticket)
+        end = decision.work.end
+        deciding = decision.deciding_rule
+        drawn = decision.drawn
+        return (
+            self.client, ticket.id, 1, moment(start), start.timestamp(), moment(end) if end else None,
+            ticket.requester, ticket.device, ticket.site, ticket.category, decision.outcome,
+            deciding.rule_id if deciding else None, decision.reason, renderer.total(decision.bill), self.currency,
+            renderer.charges_json(decision.bill), _drawn_json(drawn) if drawn else "[]", sum(draw.minutes for draw in drawn),
+            self.rules, self.terms, fingerprint(text), text, self._decided_at,
+        )
+
+
+def _drawn_json(drawn: tuple[Draw, ...]) -> str:
+    return _compact_json([[draw.block_id, draw.minutes] for draw in drawn])
 
 
 def why_replaced(old: Entry, new: Entry) -> str:

@@ -46,18 +46,21 @@ def read_tickets(
     format: str | None = None,
     mapping: TicketMapping | None = None,
     stdin: TextIO | None = None,
+    opened: TextIO | None = None,
 ) -> Iterator[Ticket | Diagnostic]:
     """Tickets from ``source`` (a path, or ``-`` for ``stdin``), with a diagnostic in place of
     each ticket that cannot be read. ``format`` overrides the mapping's, which overrides the
-    file's extension; standard input without one is sniffed from its first character."""
+    file's extension; standard input without one is sniffed from its first character.
+    ``opened``: the file's text, already open (a copy of a pipe), to read instead of opening
+    ``source``, which still names it; the caller closes it."""
     mapping = mapping or DEFAULT_MAPPING
     asked = _format_named(format or mapping.format)
     if source == "-":
         path, stream, owned = STDIN_NAME, stdin if stdin is not None else sys.stdin, False
     else:
-        path, owned = source, True
+        path, owned = source, opened is None
         asked = asked or _format_of_path(source)
-        stream = _open(source)
+        stream = _open(source) if opened is None else opened
     try:
         consumed, first_line = _peek(stream, path)
         fmt = asked or _sniff(first_line)
