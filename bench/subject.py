@@ -5,7 +5,8 @@ premium multiplier)`` every engine is compared on.
 
 Everything here goes through the API the ``classify`` command uses: ``engine.load`` compiles
 the agreement and its rule file once, ``Program.prepare`` places each ticket's times in the
-agreement's zone, and ``Program.decide_batch`` decides the batch with a history, which the
+agreement's zone, and ``Program.decide_batch`` (full decisions) or ``Program.verdict_batch``
+(the outcome, deciding rule and charges alone) decides the batch with a history, which the
 ``second_move`` rule counts in.
 """
 
@@ -22,9 +23,6 @@ from scopecheck.tickets.model import Ticket
 
 AGREEMENT = Path(__file__).resolve().parent / "agreement.yaml"
 
-# ``Program.verdict_batch`` stops at the outcome, the deciding rule and the charges, so the
-# evaluation row measures it, and the full decisions row ``decide_batch``.
-EVALUATION_IS_FULL_DECISION = False
 
 
 def load_program(agreement: Path = AGREEMENT) -> Program:
