@@ -171,3 +171,13 @@ def test_how_a_batch_may_be_cut() -> None:
     assert overall.partition_field is None
     alone = _program('rule long "Long"\n  when ticket.estimate > 4h\n  then project\n')
     assert alone.partition_field == "" and not alone.depends_on_history
+
+
+def test_a_streaming_history_keeps_the_tickets_a_count_compares_with() -> None:
+    compares = CountSpec("requester", None, lambda t, e, h: e.ticket.category == t.category, when_asked=True)
+    history = History(dt.date(2026, 3, 1), counts=(compares,), streaming=True)
+    assert not history.streaming
+    first = Ticket("T1", dt.datetime(2026, 4, 1, 9, tzinfo=dt.UTC), requester="ana", category="move")
+    history.add(Earlier.of(first, "in_plan", None))
+    later = Ticket("T2", dt.datetime(2026, 4, 2, 9, tzinfo=dt.UTC), requester="ana", category="move")
+    assert history.count(compares, later) == 1

@@ -646,7 +646,7 @@ def running_history(program):
     """A history for tickets added in the decision order: running totals only, so that memory
     does not grow with the tickets, unless a rule counts earlier tickets by comparing each with
     the ticket being decided, which needs the earlier tickets themselves."""
-    return program.new_history(streaming=not any(spec.when_asked for spec in program.counts))
+    return program.new_history(streaming=True)
 
 
 def _held_output(workspace: _Workspace):

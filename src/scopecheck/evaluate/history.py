@@ -90,7 +90,9 @@ class History:
         # What the prepaid blocks have given so far: fed here, by every ticket added, and
         # nowhere else, so a batch and the ledger draw the blocks down alike.
         self.balances = balances
-        self.streaming = streaming
+        # A count whose ``where`` is evaluated as it is asked needs the earlier tickets
+        # themselves, so a history with one keeps them even when asked to stream.
+        self.streaming = streaming and not any(spec.when_asked for spec in counts)
         self._all: list[Earlier] = []
         self._ids: set[str] = set()
         # Earlier tickets by the value of each field counts are kept per; built on the first

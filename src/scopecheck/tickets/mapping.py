@@ -16,10 +16,7 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cache
-from importlib import resources
 from types import MappingProxyType
-
-from jsonschema import Draft202012Validator
 
 from scopecheck.diagnostics import Diagnostic, DiagnosticError, did_you_mean
 from scopecheck.tickets.model import TICKET_FIELDS
@@ -107,7 +104,13 @@ DEFAULT_MAPPING = TicketMapping()
 
 
 @cache
-def _schema_validator() -> Draft202012Validator:
+def _schema_validator():
+    # Imported here: only a run given a mapping file needs jsonschema, and importing it is a
+    # good part of the start-up of a short run.
+    from importlib import resources
+
+    from jsonschema import Draft202012Validator
+
     text = resources.files("scopecheck.schemas").joinpath("mapping.schema.json").read_text(encoding="utf-8")
     return Draft202012Validator(json.loads(text))
 
