@@ -33,6 +33,7 @@ from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from scopecheck.diagnostics import did_you_mean, suggest
+from scopecheck.memo import Memo
 
 MINUTES_PER_DAY = 1440
 
@@ -427,7 +428,7 @@ class WorkSplit:
         return self.after_hours + self.holiday
 
 
-_shared_splits: dict[tuple[int, int, int], WorkSplit] = {}
+_shared_splits: Memo = Memo(_SPLITS_REMEMBERED)
 
 
 def work_split(business: int, after_hours: int, holiday: int) -> WorkSplit:
@@ -436,11 +437,7 @@ def work_split(business: int, after_hours: int, holiday: int) -> WorkSplit:
     dataclass costs more than looking one up."""
     key = (business, after_hours, holiday)
     split = _shared_splits.get(key)
-    if split is None:
-        if len(_shared_splits) >= _SPLITS_REMEMBERED:
-            _shared_splits.clear()
-        split = _shared_splits[key] = WorkSplit(business, after_hours, holiday)
-    return split
+    return split if split is not None else _shared_splits.keep(key, WorkSplit(business, after_hours, holiday))
 
 
 class _Day(NamedTuple):
@@ -481,7 +478,7 @@ class BusinessCalendar:
     # What is known of each local date, by its ordinal (``_Day``): every question about a moment
     # comes down to its date, and a batch of tickets falls on few dates. A copied or pickled
     # calendar starts without it, so each process builds its own.
-    _days: dict[int, _Day] = field(default_factory=dict, init=False, repr=False, compare=False)
+    _days: Memo = field(default_factory=lambda: Memo(_DAYS_REMEMBERED), init=False, repr=False, compare=False)
 
     def __getstate__(self) -> tuple[dt.tzinfo, BusinessHours, Holidays]:
         return self.zone, self.hours, self.holidays
@@ -489,7 +486,7 @@ class BusinessCalendar:
     def __setstate__(self, state: tuple[dt.tzinfo, BusinessHours, Holidays]) -> None:
         for name, value in zip(("zone", "hours", "holidays"), state, strict=True):
             object.__setattr__(self, name, value)
-        object.__setattr__(self, "_days", {})
+        object.__setattr__(self, "_days", Memo(_DAYS_REMEMBERED))
 
     def local(self, moment: dt.datetime) -> dt.datetime:
         """``moment`` as an aware datetime in the calendar's zone.
@@ -637,11 +634,7 @@ class BusinessCalendar:
         day = dt.date.fromordinal(ordinal)
         holiday = self.holidays.name_of(day)
         tables = _minute_tables(() if holiday is not None else self.hours.week[day.weekday()])
-        known = _Day(self._steady_offset(day), holiday, *tables)
-        if len(self._days) >= _DAYS_REMEMBERED:
-            self._days.clear()
-        self._days[ordinal] = known
-        return known
+        return self._days.keep(ordinal, _Day(self._steady_offset(day), holiday, *tables))
 
     def _steady_offset(self, day: dt.date) -> int | None:
         """``_Day.offset`` of ``day``."""

@@ -21,6 +21,7 @@ from types import MappingProxyType, SimpleNamespace
 from scopecheck.evaluate.decision import LINE_KINDS, OUTCOME_WORDS, ChargeLine, Decision
 from scopecheck.evaluate.prepaid import FORECAST_DAYS, PREPAID_RULE_ID, Balance, BlockBalance
 from scopecheck.evaluate.pricing import Period, Totals
+from scopecheck.memo import Memo
 from scopecheck.values import format_duration, format_money, format_percent, minor_unit
 from scopecheck.work import Work
 
@@ -175,13 +176,9 @@ _text = json.encoder.encode_basestring  # a JSON string, non-ASCII kept, as ensu
 _REMEMBERED = 4096  # texts kept per cache; a run with more different values starts the cache again
 
 
-def _remembered(cache: dict, key: object, make) -> str:
+def _remembered(cache: Memo, key: object, make) -> str:
     text = cache.get(key)
-    if text is None:
-        if len(cache) >= _REMEMBERED:
-            cache.clear()
-        text = cache[key] = make(key)
-    return text
+    return text if text is not None else cache.keep(key, make(key))
 
 
 class DecisionRenderer:
@@ -196,13 +193,12 @@ class DecisionRenderer:
         self._zero = f"{Decimal(0).quantize(self._quantum)}"
         self._negative_zero = f"{Decimal('-0').quantize(self._quantum)}"
         self._line_end = ',"rules_version":' + _text(rules_version) + "}\n"
-        self._fired_heads: dict[tuple, str] = {}
-        self._line_heads: dict[tuple, str] = {}
-        self._numbers: dict[Decimal, str] = {}
-        self._moneys: dict[Decimal, str] = {}
-        self._money_words: dict[Decimal, str] = {}
-        self._durations: dict[int, str] = {}
-        self._descriptions: dict[ChargeLine, str] = {}
+        self._fired_heads = Memo(_REMEMBERED)
+        self._line_heads: dict[tuple, str] = {}  # one per kind of line and rule: few
+        self._numbers = Memo(_REMEMBERED)
+        self._moneys = Memo(_REMEMBERED)
+        self._durations = Memo(_REMEMBERED)
+        self._descriptions = Memo(_REMEMBERED)
         self._last_bill = self._last_charges = self._last_total = None
         self._moments: tuple = (None, None, None, None)  # the last two moments and their text
 
@@ -298,10 +294,7 @@ class DecisionRenderer:
     def _fired_head(self, fired) -> str:
         outcome = _text(fired.outcome) if fired.outcome is not None else "null"
         head = f'{{"rule":{_text(fired.rule_id)},"outcome":{outcome},"priority":{int.__repr__(fired.priority)},"reason":'
-        if len(self._fired_heads) >= _REMEMBERED:
-            self._fired_heads.clear()
-        self._fired_heads[(fired.rule_id, fired.outcome, fired.priority)] = head
-        return head
+        return self._fired_heads.keep((fired.rule_id, fired.outcome, fired.priority), head)
 
     def _line_json(self, line: ChargeLine) -> str:
         """``line_record`` as compact JSON."""

@@ -19,6 +19,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
+from scopecheck.memo import Memo
+
 
 @dataclass(frozen=True, slots=True)
 class Type:
@@ -128,7 +130,7 @@ def hours_of(duration: dt.timedelta) -> Decimal:
 # Values formatted before, by value: reasons and reports show the same few durations and
 # currencies over and over. Bounded, so that a long run keeps its memory flat.
 _FORMATS_REMEMBERED = 4096
-_formatted_durations: dict[dt.timedelta, str] = {}
+_formatted_durations: Memo = Memo(_FORMATS_REMEMBERED)
 
 
 def format_duration(duration: dt.timedelta) -> str:
@@ -136,11 +138,7 @@ def format_duration(duration: dt.timedelta) -> str:
     if type(duration) is not dt.timedelta:
         return _format_duration(duration)
     text = _formatted_durations.get(duration)
-    if text is None:
-        if len(_formatted_durations) >= _FORMATS_REMEMBERED:
-            _formatted_durations.clear()
-        text = _formatted_durations[duration] = _format_duration(duration)
-    return text
+    return text if text is not None else _formatted_durations.keep(duration, _format_duration(duration))
 
 
 def _format_duration(duration: dt.timedelta) -> str:
@@ -196,7 +194,7 @@ def minor_unit(currency: str) -> Decimal:
 
 # How each currency is written, worked out once per currency: its minor unit, the format of the
 # amount, and what goes before and after it (``$`` and nothing, or nothing and `` CHF``).
-_money_styles: dict[str, tuple[Decimal, str, str, str]] = {}
+_money_styles: Memo = Memo(_FORMATS_REMEMBERED)
 
 
 def _money_style(currency: str) -> tuple[Decimal, str, str, str]:
@@ -205,9 +203,7 @@ def _money_style(currency: str) -> tuple[Decimal, str, str, str]:
         places = MINOR_UNITS.get(currency, 2)
         symbol = _SYMBOL_OF.get(currency)
         before, after = (symbol, "") if symbol else ("", f" {currency}")
-        if len(_money_styles) >= _FORMATS_REMEMBERED:
-            _money_styles.clear()
-        style = _money_styles[currency] = (Decimal(1).scaleb(-places), f",.{places}f", before, after)
+        style = _money_styles.keep(currency, (Decimal(1).scaleb(-places), f",.{places}f", before, after))
     return style
 
 

@@ -19,6 +19,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from scopecheck.calendar import BusinessCalendar, WorkSplit, work_split
+from scopecheck.memo import Memo
 from scopecheck.tickets.model import Ticket
 from scopecheck.values import DATETIME, DURATION, Type
 
@@ -27,16 +28,12 @@ _MINUTE = dt.timedelta(minutes=1)
 _NO_WORK = work_split(0, 0, 0)
 # Durations handed to rules, one per number of minutes, and at most this many kept.
 _DURATIONS_REMEMBERED = 4096
-_durations: dict[int, dt.timedelta] = {}
+_durations: Memo = Memo(_DURATIONS_REMEMBERED)
 
 
 def _duration(minutes: int) -> dt.timedelta:
     duration = _durations.get(minutes)
-    if duration is None:
-        if len(_durations) >= _DURATIONS_REMEMBERED:
-            _durations.clear()
-        duration = _durations[minutes] = dt.timedelta(minutes=minutes)
-    return duration
+    return duration if duration is not None else _durations.keep(minutes, dt.timedelta(minutes=minutes))
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from scopecheck.evaluate.decision import Draw
 from scopecheck.evaluate.inventory import Inventory, name_key
+from scopecheck.memo import Memo
 from scopecheck.tickets.model import Ticket
 
 if TYPE_CHECKING:
@@ -105,7 +106,7 @@ class History:
         self._running: list[_RunningCount] = []  # the totals kept up as tickets are added
         for spec in counts:
             self._start_total(spec)
-        self._keys: dict[str, str] = {}
+        self._keys = Memo()
         # Different requesters and devices per contract year, for the coverage ceilings; only
         # kept when asked for (an agreement with ceilings).
         self.inventory = Inventory() if inventory else None
@@ -113,9 +114,7 @@ class History:
     def key_of(self, value: str) -> str:
         """``name_key`` of ``value``, worked out once per different value."""
         key = self._keys.get(value)
-        if key is None:
-            key = self._keys[value] = name_key(value)
-        return key
+        return key if key is not None else self._keys.keep(value, name_key(value))
 
     def add(self, earlier: Earlier) -> None:
         order = (earlier.instant, earlier.ticket.id)

@@ -27,6 +27,7 @@ from fractions import Fraction
 
 from scopecheck.agreement.model import Agreement, Prepaid, PrepaidBlock, Rates
 from scopecheck.evaluate.decision import Draw, FiredRule
+from scopecheck.memo import Memo
 from scopecheck.values import format_duration
 
 PREPAID_RULE_ID = "prepaid_hours"
@@ -85,17 +86,13 @@ class PrepaidBalances:
 # Draws made before, shared: a block is drawn the same few numbers of minutes over and over,
 # and a frozen dataclass costs more to build than to look up. Bounded, so memory stays flat.
 _DRAWS_REMEMBERED = 4096
-_shared_draws: dict[tuple[str, int], Draw] = {}
+_shared_draws: Memo = Memo(_DRAWS_REMEMBERED)
 
 
 def _draw(block_id: str, minutes: int) -> Draw:
     key = (block_id, minutes)
     draw = _shared_draws.get(key)
-    if draw is None:
-        if len(_shared_draws) >= _DRAWS_REMEMBERED:
-            _shared_draws.clear()
-        draw = _shared_draws[key] = Draw(block_id, minutes)
-    return draw
+    return draw if draw is not None else _shared_draws.keep(key, Draw(block_id, minutes))
 
 
 # --- one ticket ----------------------------------------------------------------------------

@@ -47,6 +47,7 @@ from scopecheck.evaluate.decision import (
     PremiumCharge,
 )
 from scopecheck.evaluate.prepaid import PREPAID_RULE_ID
+from scopecheck.memo import Memo
 from scopecheck.values import minor_unit
 from scopecheck.work import Work
 
@@ -78,7 +79,7 @@ def price(
     return pricer_for(rates, currency).price(outcome, deciding_rule, charges, work, rate, drawn)
 
 
-_pricers: dict[tuple[int, str], Pricer] = {}
+_pricers: Memo = Memo(_PRICERS_REMEMBERED)
 
 
 def pricer_for(rates: Rates, currency: str) -> Pricer:
@@ -87,9 +88,7 @@ def pricer_for(rates: Rates, currency: str) -> Pricer:
     pricer = _pricers.get(key)
     # The pricer holds on to its rates, so no other object can take their id while it is kept.
     if pricer is None or pricer.rates is not rates:
-        if len(_pricers) >= _PRICERS_REMEMBERED:
-            _pricers.clear()
-        pricer = _pricers[key] = Pricer(rates, currency)
+        pricer = _pricers.keep(key, Pricer(rates, currency))
     return pricer
 
 
@@ -109,7 +108,7 @@ class Pricer:
         self._quantum = minor_unit(currency)
         self._increment = _minutes_of(rates.increment)
         self._minimum = _minutes_of(rates.minimum)
-        self._bills: dict[tuple, Bill] = {}
+        self._bills: Memo = Memo(_BILLS_REMEMBERED)
 
     def price(self, outcome: str, deciding_rule: str | None, charges: Sequence[Charge], work: Work, rate: Decimal,
               drawn: Sequence[Draw] | None = None) -> Bill:
@@ -125,13 +124,8 @@ class Pricer:
             key = _bill_key(outcome, deciding_rule, charges, minutes, rate, drawn)
             if key is None:
                 return self._price(outcome, deciding_rule, charges, minutes, rate, drawn)
-        bills = self._bills
-        bill = bills.get(key)
-        if bill is None:
-            if len(bills) >= _BILLS_REMEMBERED:
-                bills.clear()
-            bill = bills[key] = self._price(outcome, deciding_rule, charges, minutes, rate, drawn)
-        return bill
+        bill = self._bills.get(key)
+        return bill if bill is not None else self._bills.keep(key, self._price(outcome, deciding_rule, charges, minutes, rate, drawn))
 
     def _price(self, outcome: str, deciding_rule: str | None, charges: Sequence[Charge], minutes: int, rate: Decimal,
                drawn: Sequence[Draw] | None) -> Bill:
@@ -220,7 +214,7 @@ def _minutes_of(duration) -> int:
     return int(duration.total_seconds()) // 60
 
 
-_increments: dict[dt.timedelta, int] = {}
+_increments: Memo = Memo(_INCREMENTS_REMEMBERED)
 
 
 def round_up_to_increment(minutes: int, increment: dt.timedelta) -> int:
@@ -229,9 +223,7 @@ def round_up_to_increment(minutes: int, increment: dt.timedelta) -> int:
     # block_hours plan, and agreements have few increments between them.
     in_minutes = _increments.get(increment)
     if in_minutes is None:
-        if len(_increments) >= _INCREMENTS_REMEMBERED:
-            _increments.clear()
-        in_minutes = _increments[increment] = _minutes_of(increment)
+        in_minutes = _increments.keep(increment, _minutes_of(increment))
     return _round_up(minutes, in_minutes)
 
 
