@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 from scopecheck import engine
 from scopecheck.agreement.load import parse_agreement
 from scopecheck.check.checker import check_rule_files
+from scopecheck.evaluate.compile import Compiler
 from scopecheck.evaluate.history import CountSpec, Earlier, History
 from scopecheck.evaluate.program import Program, decision_order, earlier_of
 from scopecheck.syntax.parser import parse_rule_file
@@ -181,3 +182,39 @@ def test_a_streaming_history_keeps_the_tickets_a_count_compares_with() -> None:
     history.add(Earlier.of(first, "in_plan", None))
     later = Ticket("T2", dt.datetime(2026, 4, 2, 9, tzinfo=dt.UTC), requester="ana", category="move")
     assert history.count(compares, later) == 1
+
+
+def test_a_last_days_count_asked_twice_counts_alike() -> None:
+    spec = CountSpec("requester", ("last_days", 30), None)
+    history = History(dt.date(2026, 3, 1), counts=(spec,))
+    for day in (1, 2, 3):
+        history.add(Earlier.of(Ticket(f"T{day}", dt.datetime(2026, 4, day, 9, tzinfo=dt.UTC), requester="ana"), "in_plan", None))
+    assert history.count(spec, Ticket("T8", dt.datetime(2026, 5, 31, 9, tzinfo=dt.UTC), requester="ana")) == 0
+    assert history.count(spec, Ticket("T9", dt.datetime(2026, 4, 10, 9, tzinfo=dt.UTC), requester="ana")) == 3
+
+
+def test_a_long_chain_of_or_compiles() -> None:
+    words = " or ".join(f'ticket.summary is "w{n}"' for n in range(300))
+    program = _program(f'rule many "Many"\n  when {words}\n  then billable\n')
+    ticket = Ticket("T1", dt.datetime(2026, 3, 2, 10, tzinfo=dt.UTC), summary="W299")
+    assert program.decide(program.prepare(ticket)).outcome == "billable"
+
+
+def test_a_custom_field_of_another_kind_reads_as_unknown() -> None:
+    for condition, value in (('coalesce(ticket.custom.n, 0) > 3', "abc"), ('coalesce(ticket.custom.n, "x") is "y"', 5)):
+        program = _program(f'rule odd "Odd"\n  when {condition}\n  then billable\n')
+        ticket = Ticket("T1", dt.datetime(2026, 3, 2, 10, tzinfo=dt.UTC), custom={"n": value})
+        assert program.decide(program.prepare(ticket)).outcome == "review"
+
+
+def test_rules_compiled_one_by_one_keep_their_own_counts() -> None:
+    text = ('rule moves "Moves"\n  when count earlier tickets where (earlier.category is "move") > 0\n  then billable\n\n'
+            'rule repairs "Repairs"\n  when count earlier tickets where (earlier.category is "repair") > 0\n  then project\n')
+    checked = check_rule_files([parse_rule_file(text, "client.scope")], {"client.scope": text})
+    compiler = Compiler(checked, {}, AGREEMENT)
+    moves, repairs = (compiler.rule(rule, order) for order, rule in enumerate(checked.rules))
+    history = History(dt.date(2026, 3, 1))
+    history.add(Earlier.of(Ticket("T1", dt.datetime(2026, 4, 1, 9, tzinfo=dt.UTC), category="move"), "in_plan", None))
+    later = Ticket("T2", dt.datetime(2026, 4, 2, 9, tzinfo=dt.UTC))
+    assert moves.condition(later, None, history) is True
+    assert repairs.condition(later, None, history) is False

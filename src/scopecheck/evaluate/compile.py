@@ -49,8 +49,6 @@ Trace = Callable[[ast.Expr, object], None]
 # What ``earlier.*`` may name besides the ticket's fields: the earlier decision.
 _EARLIER_DECISION = ("outcome", "rule")
 _WORK_MEASURES = frozenset(name for name in dir(Work) if not name.startswith("_"))
-# Types whose values the reader always gives as ``str``: their case folds inline.
-_TEXT_TYPES = ("text", "enum")
 
 
 @dataclass(frozen=True, slots=True)
@@ -220,7 +218,6 @@ class Compiler:
         self._count_names: dict[tuple, str] = {}
         self._traced = self.module.constant(_tracer(trace)) if trace is not None else None
         self._locals = _Locals()
-        self._last_expression = ""
 
     # --- whole rule sets ---
 
@@ -267,10 +264,14 @@ class Compiler:
 
     def function(self, node: ast.Expr) -> str:
         """Define a function of ``(t, e, h)`` returning the value of ``node``; its name."""
+        return self._function_and_source(node)[0]
+
+    def _function_and_source(self, node: ast.Expr) -> tuple[str, str]:
+        """``function``, with the expression it returns, for writing it out elsewhere too."""
         outer, self._locals = self._locals, _Locals()
         try:
-            self._last_expression = self.expression(node)
-            return self.module.function("f", [f"return {self._last_expression}"])
+            source = self.expression(node)
+            return self.module.function("f", [f"return {source}"]), source
         finally:
             self._locals = outer
 
@@ -289,12 +290,12 @@ class Compiler:
         # Charge-only rules never decide; among deciding rules priority first, then the
         # outcome that protects the provider, then the rule written first.
         rank = (rule.priority, OUTCOME_RANK[kind] if kind else -1, -order)
-        condition = self.function(rule.condition)
+        condition, condition_source = self._function_and_source(rule.condition)
         return _RuleNames(
             rule,
             rank,
             condition,
-            self._last_expression,
+            condition_source,
             self._reason(rule),
             tuple((effect, *self._effect(effect)) for effect in rule.outcome.effects),
             tuple((path.dotted, self.function(path)) for path in _fields_read(rule.condition)),
@@ -327,13 +328,15 @@ class Compiler:
             return None
         outer, self._locals = self._locals, _Locals()
         pieces = []
-        for part in rule.because.parts:
-            if isinstance(part, str):
-                pieces.append(self.module.constant(part))
-            else:
-                show = values.formatter_for(self.checked.type_of(part), self.currency)
-                pieces.append(f"{self.module.constant(show)}({self.expression(part)})")
-        self._locals = outer
+        try:
+            for part in rule.because.parts:
+                if isinstance(part, str):
+                    pieces.append(self.module.constant(part))
+                else:
+                    show = values.formatter_for(self.checked.type_of(part), self.currency)
+                    pieces.append(f"{self.module.constant(show)}({self.expression(part)})")
+        finally:
+            self._locals = outer
         return self.module.function("because", [f"return {' + '.join(pieces) or repr('')}"])
 
     # --- expressions: each gives Python source for the node's value ---
@@ -389,18 +392,20 @@ class Compiler:
         """``and`` (``decisive=False``) or ``or`` (``decisive=True``) in three-valued logic: the
         first decisive operand settles it, and the rest are not evaluated; otherwise any unknown
         operand leaves the whole unknown."""
+        # Written flat, as one 'or' of tests, so that a long chain does not nest as deep as it
+        # is long (Python's parser allows some 200 nested parentheses).
         names = []
+        tests = []
         settled = repr(decisive)
-        source = ""
         for operand in operands:
             name = self._locals.fresh()
             names.append(name)
             value = self.expression(operand)
             if self._traced is not None:
                 value = f"{self._traced}({self.module.constant(operand)}, {value})"
-            source += f"({settled} if ({name} := {value}) is {settled} else "
+            tests.append(f"({name} := {value}) is {settled}")
         unknown = " or ".join(f"{name} is None" for name in names)
-        return source + f"(None if {unknown} else {not decisive!r})" + ")" * len(operands)
+        return f"({settled} if {' or '.join(tests)} else (None if {unknown} else {not decisive!r}))"
 
     def _path(self, node: ast.Path) -> str:
         if node.root in ("params", "agreement", "client"):
@@ -442,7 +447,7 @@ class Compiler:
             for literal in ast.walk(node.right):
                 if isinstance(literal, ast.Literal) and literal.kind == "money":
                     self._check_currency(literal)
-            return self._compare_with_known(node.operator, left_type, left, right)
+            return self._compare_with_known(node.operator, node.left, left, right)
         apply = operators.comparison(node.operator, left_type)
         return f"{self.module.constant(apply)}({left}, {self.expression(node.right)})"
 
@@ -461,15 +466,20 @@ class Compiler:
                     return True, tuple(value for _, value in known)
         return False, None
 
-    def _compare_with_known(self, symbol: str, left_type: Type, left: str, right: object) -> str:
+    def _compare_with_known(self, symbol: str, left_node: ast.Expr, left: str, right: object) -> str:
         """A comparison whose right side is known when the program is built: what can be worked
-        out once (a folded case, a compiled pattern, a set) is, and the commonest comparisons are
-        written out in full rather than called."""
+        out once (a folded case, a compiled pattern, a set) is, by ``operators.against``. On a
+        field whose values the reader gives in its declared type, the commonest comparisons are
+        written out in full rather than called; they mean what ``operators`` says (``is`` and
+        ``in`` ignore case), without its guard against a value of another kind, which such a
+        field cannot hold. Anything else (a custom field, a call) goes through the guard."""
         constant = self.module.constant
+        left_type = self.checked.type_of(left_node)
         value = self._locals.fresh()
-        if right is not None and symbol in operators.ORDERINGS and left_type.name not in ("any", "datetime", "list", "record"):
+        typed = _declared_field(left_node)
+        if typed and right is not None and symbol in operators.ORDERINGS and left_type.name not in ("datetime", "list", "record"):
             return f"(None if ({value} := {left}) is None else {value} {symbol} {constant(right)})"
-        if right is not None and left_type.name == "text":
+        if typed and right is not None and left_type.name == "text":
             folded = operators.folded(right)
             if symbol in ("is", "is not") and isinstance(folded, str):
                 test = "==" if symbol == "is" else "!="
@@ -484,11 +494,12 @@ class Compiler:
             isinstance(inner, ast.Path) and inner.root in ("ticket", "work") for inner in ast.walk(node.condition)))
         window = (node.window.kind, node.window.days) if node.window else None
         # The same count written twice (in a condition and its 'because', say) is kept once.
-        meaning = (node.same, window, _meaning(node.condition), when_asked)
+        # The nodes compare without where they were written.
+        meaning = (node.same, window, node.condition, when_asked)
         name = self._count_names.get(meaning)
         if name is None:
             where = self.function(node.condition) if node.condition is not None else None
-            name = self._count_names[meaning] = self.module.constant(object())  # the CountSpec, once built
+            name = self._count_names[meaning] = f"count{len(self._count_names)}"  # bound to its CountSpec once built
             self._pending_counts.append(_PendingCount(name, node.same, window, where, when_asked))
         return f"(None if h is None else h.count({name}, t))"
 
@@ -496,14 +507,13 @@ class Compiler:
 _EMPTY = (None, (), "")
 
 
-def _meaning(node: object) -> object:
-    """What an expression says, without where it was written: equal for the same words."""
-    if isinstance(node, tuple):
-        return tuple(_meaning(item) for item in node)
-    fields = getattr(node, "__dataclass_fields__", None)
-    if fields is None or type(node).__module__ != ast.__name__:
-        return repr(node)
-    return (type(node).__name__, *(_meaning(getattr(node, name)) for name in fields if name not in ("span", "comments")))
+def _declared_field(node: ast.Expr) -> bool:
+    """Whether ``node`` reads a field the reader gives in its declared type: a ticket's (or an
+    earlier ticket's) own field other than ``custom``, or a measure of its work."""
+    if not isinstance(node, ast.Path) or len(node.names) != 1:
+        return False
+    return node.root == "work" or (node.root in ("ticket", "earlier") and node.names[0] in Ticket._fields
+                                   and node.names[0] != "custom")
 
 
 def _tracer(trace: Trace) -> Callable[[ast.Expr, object], object]:

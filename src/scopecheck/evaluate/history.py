@@ -188,11 +188,11 @@ class History:
             candidates = self._by_key[spec.same].get(key, [])
         inside = self._window(start, spec.window)
         where = spec.where
+        order = (instant, ticket.id)  # what came before in the decision order counts
         return sum(
             1
             for earlier in candidates
-            if earlier.ticket.id != ticket.id
-            and earlier.instant <= instant
+            if (earlier.instant, earlier.ticket.id) < order
             and inside(earlier)
             and (where is None or where(ticket, earlier, None) is True)
         )
@@ -251,7 +251,14 @@ class _RunningCount:
         if where is not None and where(None, earlier, None) is not True:
             return
         if self._instants is not None:
-            self._instants.setdefault(key, []).append(earlier.instant)
+            instants = self._instants.setdefault(key, [])
+            instants.append(earlier.instant)
+            # Tickets are added in the decision order and asked about after the last one added,
+            # so what is out of the window of the latest added ticket is out of every later
+            # ticket's too: let those go once they are half the list.
+            passed = bisect.bisect_left(instants, earlier.instant - (self.spec.window[1] or 0) * 86400)
+            if passed > len(instants) // 2:
+                del instants[:passed]
             return
         bucket = self._bucket(key, earlier.start)
         totals = self._totals
@@ -263,12 +270,7 @@ class _RunningCount:
             instants = self._instants.get(key)
             if not instants:
                 return 0
-            since = instant - (window[1] or 0) * 86400
-            passed = bisect.bisect_left(instants, since)
-            if passed > len(instants) // 2:  # no later ticket will count these: let them go
-                del instants[:passed]
-                passed = 0
-            return len(instants) - passed
+            return len(instants) - bisect.bisect_left(instants, instant - (window[1] or 0) * 86400)
         return self._totals.get(self._bucket(key, start), 0)
 
 
