@@ -95,6 +95,11 @@ def classify(agreement: str, tickets: tuple[str, ...], output_format: str | None
         if sys.stdin.isatty():
             raise click.UsageError("give one or more ticket files, or pipe tickets in (use - for standard input)")
         tickets = ("-",)
+    if "-" in tickets and hasattr(sys.stdin, "reconfigure"):
+        # Standard input is read as ticket files are, strictly UTF-8: under a UTF-8 locale
+        # Python would otherwise let bytes that are not text through as stand-in characters,
+        # into the output and the ledger.
+        sys.stdin.reconfigure(encoding="utf-8", errors="strict")
     try:
         loaded = engine.load(agreement, sources)
         ticket_mapping = load_mapping(mapping) if mapping else None
