@@ -49,7 +49,7 @@ class Run:
 def run_process(command: list[str], stdout_path: Path | None = None) -> Run:
     """Run ``command`` through the launcher (``bench/child.py``), which measures it alone."""
     launcher = [sys.executable, str(Path(__file__).with_name("child.py")), str(stdout_path or os.devnull), "--", *command]
-    finished = subprocess.run(launcher, capture_output=True, stdin=subprocess.DEVNULL, check=False)
+    finished = subprocess.run(launcher, capture_output=True, stdin=subprocess.DEVNULL, check=False, env=_as_installed())
     stderr = finished.stderr.decode("utf-8", "replace")
     if finished.returncode != 0:
         raise CommandFailed(f"the launcher failed: {stderr.strip()[:500]}")

@@ -266,3 +266,17 @@ def _must_not_run(*args, **kwargs):
 
 def _with_checksum(payload: bytes) -> bytes:
     return hashlib.sha256(payload).digest() + payload
+
+
+def test_grammar_tables_lark_cannot_load_are_built_again(cache_in_test_folder: Path) -> None:
+    from scopecheck import cache
+    from scopecheck.syntax import grammar
+
+    grammar.lark_parser.cache_clear()
+    grammar.lark_parser()  # writes the tables
+    (entry,) = (cache_in_test_folder / "grammar").iterdir()
+    name = entry.name
+    cache._write(entry, b"not the tables of any grammar")  # a sound entry Lark cannot read
+    grammar.lark_parser.cache_clear()
+    assert grammar.lark_parser().parse("rule a \"A\"\n  when true\n  then in_plan\n", start="start")
+    assert cache._read(cache_in_test_folder / "grammar" / name) != b"not the tables of any grammar"  # written again

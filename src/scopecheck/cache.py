@@ -48,6 +48,7 @@ _DIGEST_SIZE = hashlib.sha256().digest_size
 MAX_ENTRIES = 1000
 
 T = TypeVar("T")
+U = TypeVar("U")
 
 
 def cache_folder() -> Path | None:
@@ -66,26 +67,35 @@ def cache_folder() -> Path | None:
     return Path(base) / "scopecheck"
 
 
-def cached(kind: str, key_parts: tuple[str, ...], expected: type[T], build: Callable[[], tuple[T, bool]]) -> T:
+def cached(kind: str, key_parts: tuple[str, ...], expected: type[T], build: Callable[[], tuple[T, bool]],
+           load: Callable[[T], U] | None = None) -> T | U:
     """The value of ``build()`` for these key parts, from the cache when it holds one.
 
     ``build`` returns the value and whether it may be kept; it runs only when no usable entry
-    exists. ``expected`` is the value's type: anything else read back is ignored.
+    exists. ``expected`` is the value's type: anything else read back is ignored. With
+    ``load``, the value is handed to it and what it returns is the answer; an entry that
+    ``load`` cannot use (it raises) is ignored and built again, like a damaged one.
     """
+    use = load or (lambda value: value)
     folder = cache_folder()
     if folder is None:
-        return build()[0]
+        return use(build()[0])
     entry = folder / kind / entry_name(key_parts)
     found = _read(entry)
     if isinstance(found, expected):
-        with contextlib.suppress(OSError):
-            os.utime(entry)  # marks it as used, for pruning
-        return found
+        try:
+            answer = use(found)
+        except Exception:  # noqa: BLE001 - whatever a stored value makes go wrong, it is rebuilt
+            pass
+        else:
+            with contextlib.suppress(OSError):
+                os.utime(entry)  # marks it as used, for pruning
+            return answer
     value, keep = build()
     if keep:
         _write(entry, value)
         _prune(entry.parent)
-    return value
+    return use(value)
 
 
 def entry_name(key_parts: tuple[str, ...]) -> str:

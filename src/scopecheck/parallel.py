@@ -356,14 +356,13 @@ class _Worker:
         import io
 
         from scopecheck import engine, output
-        from scopecheck.cli.classify import running_history
 
         self.problem: str | None = None
         loaded = engine.load(setup.agreement)
         self.program = program = loaded.program
         if _versions(program) != setup.versions:
             self.problem = f"'{setup.agreement}' changed while it was being classified against; run the command again"
-        self.new_history = lambda: running_history(program)
+        self.new_history = lambda: program.new_history(streaming=True)
         self.history = self.new_history()
         self.depends = program.depends_on_history
         self.period = setup.period

@@ -331,21 +331,7 @@ def parse_value(text: object, type_: Type) -> object:
 
 def format_value(value: object, type_: Type, currency: str = "USD") -> str:
     """How a value reads to a person, e.g. inside a rule's ``because`` text."""
-    if value is None:
-        return "(missing)"
-    name = type_.name
-    if name == "text":
-        return str(value)
-    if name == "duration":
-        return format_duration(value)
-    if name == "money":
-        return format_money(value, currency)
-    formatter = _FORMATTERS.get(name)
-    if formatter is not None:
-        return formatter(value)
-    if name == "list":
-        return ", ".join(format_value(item, type_.item or ANY, currency) for item in value)
-    return str(value)
+    return formatter_for(type_, currency)(value)
 
 
 def formatter_for(type_: Type, currency: str = "USD") -> Callable[[object], str]:

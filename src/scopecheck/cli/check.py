@@ -57,7 +57,8 @@ def check(paths: tuple[str, ...], output_format: str, fail_level: str, output_pa
             click.echo(f"error: {problem}", err=True)
             sys.exit(EXIT_UNUSABLE)
         errors, warnings = report.count(Severity.ERROR), report.count(Severity.WARNING)
-        click.echo(f"{len(report.files)} files checked: {errors} error{'s' if errors != 1 else ''}, "
+        files = len(report.files)
+        click.echo(f"{files} file{'s' if files != 1 else ''} checked: {errors} error{'s' if errors != 1 else ''}, "
                    f"{warnings} warning{'s' if warnings != 1 else ''}; report written to {output_path}", err=True)
     failing = any(d.severity >= level for d in report.diagnostics)
     sys.exit(EXIT_FOUND if failing else EXIT_OK)

@@ -510,7 +510,7 @@ class _Run:
             parallel.decide(self, tickets, workers)
             return
         program = self.program
-        history = running_history(program)
+        history = program.new_history(streaming=True)
         decide, show = program.decide, self._show
         draws = _Draws() if self._kept_draws else None
         if not self.depends:  # no ticket sees another: any order is the decision order
@@ -552,7 +552,7 @@ class _Run:
         from scopecheck.evaluate.program import decision_order, earlier_of
 
         program = self.program
-        history = running_history(program)
+        history = program.new_history(streaming=True)
         order = sorted(range(len(tickets)), key=lambda index: decision_order(tickets[index]))
         kept: list = [None] * len(tickets)
         writer, period = self.writer, self.period
@@ -581,7 +581,7 @@ class _Run:
         again (``StreamingRecorder``); otherwise all of them are, as a batch."""
         from scopecheck.ledger.recording import StreamingRecorder, decide_and_record
 
-        recorder = StreamingRecorder(self.program, session, renderer=self.renderer, history=running_history(self.program))
+        recorder = StreamingRecorder(self.program, session, renderer=self.renderer, history=self.program.new_history(streaming=True))
         tickets = self.intake.tickets()
         if workers > 1:
             from scopecheck import parallel
@@ -645,13 +645,6 @@ class _Draws:
         from scopecheck.evaluate.decision import Draw
 
         return tuple(sorted(((day, Draw(block, minutes)) for (day, block), minutes in self._minutes.items()), key=lambda pair: pair[0]))
-
-
-def running_history(program):
-    """A history for tickets added in the decision order: running totals only, so that memory
-    does not grow with the tickets, unless a rule counts earlier tickets by comparing each with
-    the ticket being decided, which needs the earlier tickets themselves."""
-    return program.new_history(streaming=True)
 
 
 def _held_output(workspace: _Workspace):

@@ -18,8 +18,8 @@ def lark_parser() -> Lark:
     short command should, so they are kept in scopecheck's cache (``scopecheck.cache``), keyed
     by the grammar's text and Lark's version: a changed grammar is built afresh."""
     grammar = grammar_path().read_text(encoding="utf-8")
-    tables = work_cache.cached("grammar", (grammar, lark.__version__), bytes, lambda: (_tables(grammar), True))
-    return Lark.load(io.BytesIO(tables))
+    return work_cache.cached("grammar", (grammar, lark.__version__), bytes, lambda: (_tables(grammar), True),
+                             load=lambda tables: Lark.load(io.BytesIO(tables)))
 
 
 def _tables(grammar: str) -> bytes:

@@ -31,12 +31,10 @@ from pathlib import Path
 import yaml
 
 from scopecheck.agreement.load import parse_agreement
-from scopecheck.check.checker import CheckedRuleSet, check_rule_files
+from scopecheck.check.checker import RESERVED_RULE_IDS, CheckedRuleSet, check_rule_files
 from scopecheck.check.resolve import load_rule_files
 from scopecheck.diagnostics import Diagnostic, DiagnosticError, Related, SourceLines, Span, did_you_mean
-from scopecheck.evaluate.coverage import OVER_DEVICE_CEILING, OVER_USER_CEILING, UNCOVERED_DEVICE, UNCOVERED_USER
 from scopecheck.evaluate.decision import Decision
-from scopecheck.evaluate.prepaid import PREPAID_RULE_ID
 from scopecheck.evaluate.program import Program, decision_order, earlier_of
 from scopecheck.output import describe_line
 from scopecheck.resources import in_standard_library
@@ -56,9 +54,6 @@ BASE_AGREEMENT: Mapping[str, object] = {
     "plan": {"model": "per_user", "term": {"start": "2026-01-01", "end": "2026-12-31"}},
     "rates": {"standard": "$100"},
 }
-
-# Decisions name these as their deciding or fired rule without any rule file declaring them.
-BUILT_IN_RULES = (UNCOVERED_USER, UNCOVERED_DEVICE, OVER_USER_CEILING, OVER_DEVICE_CEILING, PREPAID_RULE_ID)
 
 
 # --- results --------------------------------------------------------------------------------
@@ -201,7 +196,7 @@ class _Programs:
             checked = self._rules[rules_key] = check_rule_files(loaded.files, loaded.texts)
         program = Program.build(checked, agreement)
         traced = Program.build(checked, agreement, trace=self.recorder) if self.recorder is not None else program
-        return _Built(program, traced, frozenset(rule.id for rule in checked.rules) | frozenset(BUILT_IN_RULES))
+        return _Built(program, traced, frozenset(rule.id for rule in checked.rules) | frozenset(RESERVED_RULE_IDS))
 
 
 
