@@ -10,15 +10,15 @@ from __future__ import annotations
 import datetime as dt
 import functools
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from decimal import Decimal
 
+from scopecheck.record import record
 from scopecheck.values import ANY, BOOLEAN, DATE, DATETIME, DURATION, MONEY, NUMBER, TEXT, TIME, Type, hours_of, list_of
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Builtin:
     name: str
     signature: str

@@ -27,13 +27,13 @@ import functools
 import itertools
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from scopecheck.diagnostics import did_you_mean, suggest
 from scopecheck.memo import Memo
+from scopecheck.record import field, record
 
 MINUTES_PER_DAY = 1440
 
@@ -106,7 +106,7 @@ def parse_opening_span(text: str) -> tuple[int, int]:
     return start, end
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class BusinessHours:
     """Opening spans for each weekday, Monday first (index 0 = Monday, like ``date.weekday()``).
 
@@ -316,7 +316,7 @@ def holiday_names(country: str, subdivision: str | None, years: Iterable[int]) -
     )
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Holidays:
     """The client's non-working days: a country (and optional subdivision) calendar from the
     holidays library, plus the agreement's own dates, minus the library holidays the client does
@@ -405,7 +405,7 @@ _DAYS_REMEMBERED = 4096
 _SPLITS_REMEMBERED = 4096
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class WorkSplit:
     """How the minutes of one piece of work divide. The three parts never overlap and always
     add up to ``minutes``."""
@@ -467,7 +467,7 @@ def _minute_tables(spans: tuple[tuple[int, int], ...]) -> tuple[tuple[bool, ...]
     return tuple(open_by_minute), tuple(itertools.accumulate(open_by_minute, initial=0))
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class BusinessCalendar:
     """An agreement's time zone, business hours and holidays."""
 

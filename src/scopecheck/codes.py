@@ -9,10 +9,10 @@ formats (SARIF rules, help links) are built from. A code not registered here sti
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from types import MappingProxyType
 
 from scopecheck.diagnostics import Severity
+from scopecheck.record import record
 
 # The project's published address, the one the agreement schema's ``$id`` already names.
 PROJECT_URL = "https://scopecheck.dev"
@@ -34,7 +34,7 @@ _WHAT_IS_CHECKED = "what-is-checked"
 _THE_LINT = "the-lint"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class CodeInfo:
     """What one diagnostic code means; ``page`` is a path from the repository's top folder and
     ``section`` an anchor on it, when the page has a section for the code."""

@@ -17,11 +17,12 @@ from __future__ import annotations
 import difflib
 import enum
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 
+from scopecheck.record import field, record
 
-@dataclass(frozen=True, slots=True)
+
+@record
 class Span:
     """A stretch of a source file; lines and columns count from 1, ``end_column`` is exclusive."""
 
@@ -46,7 +47,7 @@ class Severity(enum.IntEnum):
         return self.name.lower()
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Related:
     """Another place a finding is about: the other rule of an ambiguous pair, the first
     definition of a duplicate."""
@@ -55,7 +56,7 @@ class Related:
     message: str
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Diagnostic:
     """One problem found by one stage; ``span`` is ``None`` only when no position exists."""
 

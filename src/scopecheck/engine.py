@@ -8,7 +8,6 @@ rule files.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 
 from scopecheck.agreement.load import load_agreement
@@ -17,9 +16,10 @@ from scopecheck.check.checker import check_rule_files
 from scopecheck.check.resolve import load_rule_files
 from scopecheck.diagnostics import SourceLines
 from scopecheck.evaluate.program import Program
+from scopecheck.record import record
 
 
-@dataclass(frozen=True)
+@record(slots=False)
 class LoadedAgreement:
     agreement: Agreement
     program: Program

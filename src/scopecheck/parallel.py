@@ -29,13 +29,14 @@ order; with a ledger, the recorder decides the batch in the parent (``decide_and
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import signal
 from collections import deque
 from collections.abc import Callable, Iterator
 from types import MappingProxyType
 
+from scopecheck.record import record as value_class
+from scopecheck.record import replace
 from scopecheck.tickets.model import Ticket
 
 # Tickets per worker in one round: enough that sending a task costs little beside deciding it,
@@ -99,7 +100,7 @@ def _shower(run) -> Callable:
     writer = run.writer
     if run.chosen == "table":
         def show(ticket: Ticket, shown) -> None:
-            writer.add(dataclasses.replace(shown, ticket=ticket))
+            writer.add(replace(shown, ticket=ticket))
     else:
         def show(ticket: Ticket, shown) -> None:
             writer.add_rendered(*shown)
@@ -340,7 +341,7 @@ def _unpacked(values: tuple) -> Ticket:
 # --- the worker's side ----------------------------------------------------------------------------
 
 
-@dataclasses.dataclass(frozen=True)
+@value_class(slots=False)
 class _Setup:
     """What a worker is started with: plain values, nothing compiled."""
 
@@ -399,7 +400,7 @@ class _Worker:
             if period is not None and decision.work.start not in period:
                 shown.append(None)
             elif self.table:
-                shown.append(dataclasses.replace(decision, ticket=None))
+                shown.append(replace(decision, ticket=None))
             else:
                 self.totals.add(decision)
                 shown.append((self.render(decision), decision.outcome))

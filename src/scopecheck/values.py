@@ -16,13 +16,13 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 from scopecheck.memo import Memo
+from scopecheck.record import record
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Type:
     """A static type. ``item`` for lists, ``values`` for enums (text with known values),
     ``fields`` for records such as a material line."""
@@ -168,7 +168,7 @@ MINOR_UNITS = {
 _MONEY = re.compile(r"([$€£])?\s*(-?\d{1,3}(?:,\d{3})+(?:\.\d+)?|-?\d+(?:\.\d+)?)\s*([A-Z]{3})?")
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Money:
     """An amount with the currency its text named (``None`` when it named none)."""
 

@@ -16,10 +16,10 @@ missing, so a rule about its length or hours says it could not be checked.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 
 from scopecheck.calendar import BusinessCalendar, WorkSplit, work_split
 from scopecheck.memo import Memo
+from scopecheck.record import record
 from scopecheck.tickets.model import Ticket
 from scopecheck.values import DATETIME, DURATION, Type
 
@@ -36,7 +36,7 @@ def _duration(minutes: int) -> dt.timedelta:
     return duration if duration is not None else _durations.keep(minutes, dt.timedelta(minutes=minutes))
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Work:
     """Where one ticket's work lies in time; durations are real elapsed time, to the minute."""
 

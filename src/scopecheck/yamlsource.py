@@ -12,12 +12,12 @@ two duplicate keys, and expands aliases without limit (the "billion laughs" docu
 from __future__ import annotations
 
 from collections.abc import Hashable
-from dataclasses import dataclass, field
 from decimal import Decimal
 from types import MappingProxyType
 from typing import TYPE_CHECKING
 
 from scopecheck.diagnostics import Diagnostic, DiagnosticError, Span
+from scopecheck.record import field, record
 
 if TYPE_CHECKING:
     import yaml
@@ -28,7 +28,7 @@ JsonPath = tuple[str | int, ...]
 MAX_NODES = 100_000
 
 
-@dataclass(frozen=True)
+@record(slots=False)
 class SourceMap:
     """Where each part of a YAML document was written."""
 

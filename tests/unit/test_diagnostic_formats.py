@@ -6,7 +6,7 @@ from __future__ import annotations
 import io
 import json
 import xml.etree.ElementTree as ET
-from dataclasses import replace
+from scopecheck.record import replace
 from pathlib import Path
 
 import pytest

@@ -34,7 +34,6 @@ import datetime as dt
 import functools
 import re
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from types import MappingProxyType
@@ -64,6 +63,7 @@ from scopecheck.agreement.model import (
 from scopecheck.agreement.prepaid import read_prepaid
 from scopecheck.calendar import BusinessCalendar
 from scopecheck.diagnostics import Diagnostic, DiagnosticError, Span, did_you_mean, suggest
+from scopecheck.record import record
 from scopecheck.tickets.model import DEVICE_CLASSES
 from scopecheck.values import PARSERS, ValueFormatError, duration_from_hours, format_percent, parse_money
 from scopecheck.yamlsource import JsonPath, SourceMap, dotted, frozen, load_yaml, shown_value
@@ -151,7 +151,7 @@ def parse_agreement(text: str, path: str) -> Agreement:
     return _build(document, data, source_map, path, calendar, prepaid)
 
 
-@dataclass(frozen=True)
+@record(slots=False)
 class _Document:
     """An agreement's YAML as data, where each part of it was written, and what the schema
     found wrong in it. Kept in the cache only when the schema found nothing: that spares the

@@ -14,13 +14,13 @@ import datetime as dt
 import functools
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 from types import MappingProxyType
 
 from scopecheck.calendar import BusinessCalendar
 from scopecheck.diagnostics import Span
+from scopecheck.record import field, record
 from scopecheck.values import ANY, SCALAR_TYPES, Type, enum_of, list_of, record_of
 from scopecheck.yamlsource import SourceMap
 
@@ -29,7 +29,7 @@ _NOTHING: Mapping = MappingProxyType({})
 PRICING_MODELS = ("per_user", "per_device", "flat_rate", "block_hours", "retainer")
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Client:
     """Who the agreement is with."""
 
@@ -38,7 +38,7 @@ class Client:
     contact: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Term:
     """The first and last day the agreement is in force, both inclusive."""
 
@@ -49,7 +49,7 @@ class Term:
         return self.start <= day <= self.end
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Fees:
     """The recurring monthly fee; which one applies depends on the plan's model."""
 
@@ -59,7 +59,7 @@ class Fees:
     retainer: Decimal | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Plan:
     """How the recurring fee is computed (``model`` is one of ``PRICING_MODELS``)."""
 
@@ -68,7 +68,7 @@ class Plan:
     fees: Fees = Fees()
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Rates:
     """Hourly rates for billable work.
 
@@ -97,7 +97,7 @@ class Rates:
 PREMIUM_KINDS = ("after_hours", "holiday", "emergency")
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Premiums:
     """Rate multipliers (1 charges no premium) and the premiums the contract waives."""
 
@@ -107,7 +107,7 @@ class Premiums:
     waived: frozenset[str] = frozenset()
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class CoveredDevice:
     """One device from a coverage list written as ``{id, class}``."""
 
@@ -115,7 +115,7 @@ class CoveredDevice:
     device_class: str
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Coverage:
     """Who and what the plan covers.
 
@@ -138,7 +138,7 @@ class Coverage:
         return sum(self.devices.values()) if self.devices else None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ParamOverride:
     """``params.<name>: value`` as written; the rule file's ``param`` declaration types it.
 
@@ -151,7 +151,7 @@ class ParamOverride:
     name_span: Span | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class RuleFileRef:
     """One entry of ``rules``: a standard library file by name, or a path relative to the
     agreement's folder (``is_path``)."""
@@ -161,7 +161,7 @@ class RuleFileRef:
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class PrepaidBlock:
     """One block of hours bought in advance (``prepaid.blocks``).
 
@@ -180,7 +180,7 @@ class PrepaidBlock:
         return self.purchased <= day and (self.expires is None or day <= self.expires)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Prepaid:
     """The prepaid hours of a ``block_hours`` plan, blocks in the order they were written.
 
@@ -192,7 +192,7 @@ class Prepaid:
 
 
 # Keyword-only so that fields added later can have defaults without breaking any caller.
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record(kw_only=True)
 class Agreement:
     """One client's agreement, loaded and validated.
 

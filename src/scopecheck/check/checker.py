@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 
 from scopecheck.check.types import TypeChecker, declared_type
 from scopecheck.diagnostics import Diagnostic, DiagnosticError, Related, Severity, did_you_mean
+from scopecheck.record import field, record
 from scopecheck.syntax import ast
 from scopecheck.values import ANY, BOOLEAN, DURATION, MONEY, NUMBER, PERCENT, SCALAR_TYPES, Type
 
@@ -23,7 +23,7 @@ from scopecheck.values import ANY, BOOLEAN, DURATION, MONEY, NUMBER, PERCENT, SC
 RESERVED_RULE_IDS = ("uncovered_user", "uncovered_device", "over_user_ceiling", "over_device_ceiling", "prepaid_hours")
 
 
-@dataclass(frozen=True)
+@record(slots=False)
 class CheckedRuleSet:
     """Rules known to be well-typed, in the order they apply, with their parameters.
 
@@ -43,7 +43,7 @@ class CheckedRuleSet:
         return self.types[id(expression)]
 
 
-@dataclass
+@record
 class _State:
     files: tuple[ast.RuleFile, ...]
     typer: TypeChecker

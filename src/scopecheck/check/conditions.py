@@ -22,10 +22,10 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
 from decimal import Decimal
 
 from scopecheck.evaluate import operators
+from scopecheck.record import field, record
 from scopecheck.syntax import ast
 from scopecheck.values import Type
 
@@ -45,7 +45,7 @@ class TooComplex(Exception):
 # --- the values a fact is about --------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Var:
     """A value a ticket determines: a field (``ticket.estimate``), a count of earlier tickets,
     or an opaque expression. ``key`` identifies it: the same text in two rules is one value."""
@@ -65,7 +65,7 @@ class Var:
 # --- sets of values ----------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Interval:
     low: object = None  # None: unbounded
     low_closed: bool = False
@@ -110,7 +110,7 @@ def _intersect(first: Interval, second: Interval) -> Interval:
     return Interval(low, low_closed, high, high_closed)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Ranges:
     """A union of intervals of an ordered type, and whether a missing value is in the set."""
 
@@ -161,7 +161,7 @@ def _interval_order(interval: Interval) -> tuple:
     return (interval.low is not None, interval.low if interval.low is not None else 0, not interval.low_closed)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Choices:
     """One of finitely many values (a category, a cause, true or false), or missing."""
 
@@ -175,7 +175,7 @@ class Choices:
         return Choices(self.values & other.values, self.missing and other.missing)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Texts:
     """Free text: equal (ignoring case) to one of ``one_of`` when given, to none of
     ``none_of``, passing every test in ``must`` and none in ``must_not``; or missing."""
@@ -211,23 +211,23 @@ Domain = Ranges | Choices | Texts
 # --- formulas ----------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Fact:
     var: Var
     domain: Domain
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class And:
     parts: tuple[Formula, ...]
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Or:
     parts: tuple[Formula, ...]
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Const:
     value: bool
 
@@ -351,7 +351,7 @@ def _plainly_empty(var: Var, domain: Domain) -> bool:
 # --- satisfying a conjunction ---------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Solution:
     """``status`` is ``sat`` (with ``values``, one per value the facts are about: a value of
     its type, or ``MISSING``), ``unsat``, or ``unknown`` (free-text tests that could not be

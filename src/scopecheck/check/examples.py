@@ -15,10 +15,10 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from dataclasses import dataclass
 
 from scopecheck.check.conditions import MISSING, Var
 from scopecheck.evaluate.program import Program
+from scopecheck.record import record
 from scopecheck.syntax import ast
 from scopecheck.tickets.model import TICKET_FIELDS, Ticket
 from scopecheck.values import format_duration
@@ -31,7 +31,7 @@ _EARLIER_SPACING = dt.timedelta(minutes=10)
 _SCOPE_DEFAULTS = {"requester": "pat@example.com", "device": "PC-01", "site": "main office"}
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Example:
     ticket: Ticket
     earlier: tuple[Ticket, ...]

@@ -17,7 +17,6 @@ fields); an example ticket is printed only after the evaluator has decided it.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 
 from scopecheck.agreement.model import PREMIUM_KINDS, Agreement
 from scopecheck.check import conditions
@@ -27,6 +26,7 @@ from scopecheck.check.examples import find_example, starts_to_try
 from scopecheck.diagnostics import Diagnostic, Related, Severity
 from scopecheck.evaluate.compile import CompiledRule, Compiler
 from scopecheck.evaluate.program import Program
+from scopecheck.record import record
 from scopecheck.resources import in_standard_library
 from scopecheck.syntax import ast
 from scopecheck.tickets.model import TICKET_FIELDS
@@ -35,7 +35,7 @@ _REQUIRED = {f"ticket.{name}" for name, spec in TICKET_FIELDS.items() if spec.re
 _MOST_EXAMPLES_PER_PAIR = 6
 
 
-@dataclass(frozen=True)
+@record(slots=False)
 class LintTarget:
     """What the lint looks at: the program built from the rule set, and whether its agreement
     is the client's own (``agreement_known``) or a stand-in for a rule file checked alone, whose

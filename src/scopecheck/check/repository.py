@@ -17,10 +17,8 @@ agreement's author cannot change it, and the same finding would repeat for every
 
 from __future__ import annotations
 
-import dataclasses
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 from scopecheck.agreement.load import load_agreement, parse_agreement
@@ -31,6 +29,7 @@ from scopecheck.check.resolve import load_rule_files
 from scopecheck.diagnostics import Diagnostic, DiagnosticError, Severity, SourceLines, Span
 from scopecheck.evaluate.program import Program
 from scopecheck.folders import files_under
+from scopecheck.record import record, replace
 from scopecheck.syntax import ast
 from scopecheck.resources import in_standard_library
 
@@ -48,7 +47,7 @@ rules: [standard]
 """
 
 
-@dataclass(frozen=True)
+@record(slots=False)
 class CheckReport:
     files: tuple[str, ...]
     diagnostics: tuple[Diagnostic, ...]
@@ -149,7 +148,7 @@ def _check_agreement(path: Path, sources: SourceLines, reached: set[Path]) -> li
     except DiagnosticError as error:
         # A file that cannot be read has no position of its own; its first line stands in, so
         # that code scanning can still show the finding.
-        return [d if d.span else dataclasses.replace(d, span=Span(_shown(path), 1, 1)) for d in error.diagnostics]
+        return [d if d.span else replace(d, span=Span(_shown(path), 1, 1)) for d in error.diagnostics]
     try:
         loaded = load_rule_files(agreement.rule_files, agreement.folder)
     except DiagnosticError as error:

@@ -12,11 +12,11 @@ tree: an agreement repository must not read files its reviewers cannot see.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 from pathlib import Path
 
 from scopecheck.agreement.model import RuleFileRef
 from scopecheck.diagnostics import Diagnostic, DiagnosticError, did_you_mean
+from scopecheck.record import record
 from scopecheck.resources import resource_dir, standard_library
 from scopecheck.syntax.ast import Import, RuleFile
 from scopecheck.syntax.parser import parse_rule_file
@@ -27,7 +27,7 @@ from scopecheck.syntax.parser import parse_rule_file
 RuleSource = RuleFileRef | Import
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class LoadedRules:
     files: tuple[RuleFile, ...]
     texts: dict[str, str]

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from dataclasses import dataclass
 from decimal import Decimal
 
 from scopecheck import values
@@ -34,6 +33,7 @@ from scopecheck.diagnostics import Diagnostic, DiagnosticError, did_you_mean
 from scopecheck.evaluate import operators
 from scopecheck.evaluate.decision import OUTCOME_RANK
 from scopecheck.evaluate.history import CountSpec
+from scopecheck.record import record
 from scopecheck.syntax import ast
 from scopecheck.tickets.model import Ticket
 from scopecheck.values import Type
@@ -51,14 +51,14 @@ _EARLIER_DECISION = ("outcome", "rule")
 _WORK_MEASURES = frozenset(name for name in dir(Work) if not name.startswith("_"))
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class CompiledEffect:
     node: ast.Effect
     first: Compiled | None  # multiplier, amount or markup
     second: Compiled | None  # the premium's hours
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class CompiledRule:
     rule: ast.Rule
     rank: tuple[int, int, int]  # (priority, outcome rank, -position): the greatest decides
@@ -68,7 +68,7 @@ class CompiledRule:
     fields_read: tuple[tuple[str, Compiled], ...]  # for saying which missing field left it unknown
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class CompiledRules:
     """A rule set compiled for one agreement.
 
@@ -179,7 +179,7 @@ class _Locals:
         return f"v{self.count}"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class _RuleNames:
     """A rule's generated functions, by name, until the module is built."""
 
@@ -192,7 +192,7 @@ class _RuleNames:
     fields_read: tuple[tuple[str, str], ...]
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class _PendingCount:
     constant: str  # the name the module reads the ``CountSpec`` under
     same: str | None

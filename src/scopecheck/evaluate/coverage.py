@@ -47,7 +47,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from types import MappingProxyType
 
 from scopecheck.agreement.model import Agreement
@@ -55,6 +54,7 @@ from scopecheck.diagnostics import Span
 from scopecheck.evaluate.decision import FiredRule
 from scopecheck.evaluate.history import History, contract_year, work_start
 from scopecheck.evaluate.inventory import DEVICE, REQUESTER, name_key
+from scopecheck.record import field, record
 from scopecheck.tickets.model import Ticket
 
 UNCOVERED_USER = "uncovered_user"
@@ -84,7 +84,7 @@ _USER_WORDS = ("user", "users")
 _DEVICE_WORDS = ("device", "devices")
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class CoverList:
     """Users or devices the agreement names; ``size`` is how many it lists."""
 
@@ -93,7 +93,7 @@ class CoverList:
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Ceiling:
     """The most different requesters or devices a contract year may bring under the plan."""
 
@@ -102,7 +102,7 @@ class Ceiling:
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class CoverageCheck:
     """What one agreement covers, read once; ``findings`` checks one ticket against it.
 

@@ -8,10 +8,10 @@ charges the rules added.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 from decimal import Decimal
 
 from scopecheck.diagnostics import Span
+from scopecheck.record import record
 from scopecheck.tickets.model import Ticket
 from scopecheck.work import Work
 
@@ -24,7 +24,7 @@ OUTCOME_RANK = {"in_plan": 0, "review": 1, "billable": 2, "project": 3}
 OUTCOME_WORDS = {"in_plan": "in plan", "billable": "billable", "project": "project", "review": "review"}
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class PremiumCharge:
     """Labour at ``multiplier`` times the rate; ``hours`` of it, or all of the ticket's."""
 
@@ -33,13 +33,13 @@ class PremiumCharge:
     hours: dt.timedelta | None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class FeeCharge:
     rule_id: str
     amount: Decimal
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class MaterialsCharge:
     """The ticket's materials billed at ``cost`` plus ``markup`` (a fraction, 0 at cost)."""
 
@@ -51,7 +51,7 @@ class MaterialsCharge:
 Charge = PremiumCharge | FeeCharge | MaterialsCharge
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class FiredRule:
     rule_id: str
     title: str | None
@@ -61,7 +61,7 @@ class FiredRule:
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class UndecidedRule:
     """A rule whose condition was unknown because fields it reads were missing."""
 
@@ -73,7 +73,7 @@ class UndecidedRule:
 LINE_KINDS = ("covered", "prepaid", "labour", "project", "review", "premium", "fee", "materials")
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ChargeLine:
     """One line of a ticket's bill; ``amount`` is what the client pays, rounded once.
 
@@ -102,7 +102,7 @@ class ChargeLine:
     block: str | None = None  # the prepaid block a ``prepaid`` line drew on
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Draw:
     """Minutes of covered work drawn from one prepaid block (``evaluate/prepaid``)."""
 
@@ -110,7 +110,7 @@ class Draw:
     minutes: int
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Bill:
     lines: tuple[ChargeLine, ...]
 
@@ -119,7 +119,7 @@ class Bill:
         return sum((line.amount for line in self.lines), Decimal(0))
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Decision:
     """``charges`` are what the rules asked for; ``bill`` is those charges and the labour
     priced under the agreement (``pricing``); ``work`` is where the work lay in time."""

@@ -14,12 +14,12 @@ import bisect
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, NamedTuple
 
 from scopecheck.evaluate.decision import Draw
 from scopecheck.evaluate.inventory import Inventory, name_key
 from scopecheck.memo import Memo
+from scopecheck.record import record
 from scopecheck.tickets.model import Ticket
 
 if TYPE_CHECKING:
@@ -43,7 +43,7 @@ class Earlier(NamedTuple):
         return cls(ticket, start, start.timestamp(), outcome, rule, drawn)
 
 
-@dataclass(frozen=True, slots=True, eq=False)
+@record(eq=False)
 class CountSpec:
     """One ``count earlier tickets`` of the rules: for the same ``same`` field (or all tickets),
     in ``window`` (kind and days, or all time), that meet ``where`` (a compiled condition of

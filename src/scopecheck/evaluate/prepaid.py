@@ -21,13 +21,13 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
 
 from scopecheck.agreement.model import Agreement, Prepaid, PrepaidBlock, Rates
 from scopecheck.evaluate.decision import Draw, FiredRule
 from scopecheck.memo import Memo
+from scopecheck.record import record
 from scopecheck.values import format_duration
 
 PREPAID_RULE_ID = "prepaid_hours"
@@ -98,7 +98,7 @@ def _draw(block_id: str, minutes: int) -> Draw:
 # --- one ticket ----------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class TicketDraw:
     """What one ticket's in-plan work takes from the blocks.
 
@@ -182,7 +182,7 @@ def _states(prepaid: Prepaid, balances: PrepaidBalances, day: dt.date) -> str:
 # --- the balance report --------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class BlockBalance:
     """One block as of a day: minutes bought, used and left, and what the hours left are worth:
     ``price`` x left / bought, exact (a report rounds each block's value to the currency's
@@ -200,7 +200,7 @@ class BlockBalance:
     value_left: Decimal
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Expiry:
     """A block that, at the recent rate of use, expires with ``minutes`` still unused."""
 
@@ -209,7 +209,7 @@ class Expiry:
     minutes: int
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Forecast:
     """When the usable hours run out at the recent rate of use.
 
@@ -230,7 +230,7 @@ class Forecast:
         return Decimal(self.recent_minutes) / Decimal(self.days) if self.days else Decimal(0)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Balance:
     """Prepaid hours as of ``as_of``: every block, the totals of the usable ones, a forecast,
     and ``low`` when the usable minutes left are under the agreement's ``warn_below``."""

@@ -30,7 +30,6 @@ import datetime as dt
 import re
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from types import MappingProxyType
 
@@ -48,6 +47,7 @@ from scopecheck.evaluate.decision import (
 )
 from scopecheck.evaluate.prepaid import PREPAID_RULE_ID
 from scopecheck.memo import Memo
+from scopecheck.record import record
 from scopecheck.values import minor_unit
 from scopecheck.work import Work
 
@@ -240,7 +240,7 @@ def _round(amount: Decimal, quantum: Decimal) -> Decimal:
 # --- a batch: its period and its totals ----------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Period:
     """Whole days, both included, in the client's zone; a ticket belongs to the period its
     work starts in."""
@@ -284,7 +284,7 @@ class Period:
 QUOTED_KINDS = ("project",)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Totals:
     """What a batch of decisions comes to: tickets by outcome, minutes and amounts by kind of
     line (``LINE_KINDS``), and the total to invoice, which leaves out quoted project labour."""

@@ -12,7 +12,6 @@ from __future__ import annotations
 import datetime as dt
 import functools
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
 from decimal import Decimal
 from typing import NamedTuple
 
@@ -35,6 +34,7 @@ from scopecheck.evaluate.decision import (
 from scopecheck.evaluate.history import CountSpec, Earlier, History, work_start
 from scopecheck.evaluate.prepaid import PrepaidBalances, TicketDraw, draw_for_ticket, rate_name_of
 from scopecheck.evaluate.pricing import Pricer, pricer_for, round_up_to_increment
+from scopecheck.record import record
 from scopecheck.syntax import ast
 from scopecheck.tickets.model import Ticket
 from scopecheck.work import Work, WorkOfLastTicket, work_interval
@@ -75,7 +75,7 @@ def _when(moment: dt.datetime) -> str:
     return moment.isoformat(sep=" ", timespec="minutes")
 
 
-@dataclass(frozen=True)
+@record(slots=False)
 class Program:
     agreement: Agreement
     checked: CheckedRuleSet

@@ -25,17 +25,17 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 from scopecheck.evaluate.decision import Decision, Draw
 from scopecheck.evaluate.history import History
 from scopecheck.evaluate.program import Program, decision_order, earlier_of
 from scopecheck.ledger.records import Entry, EntryRows, agreement_version, client_key, entry_of, why_replaced
 from scopecheck.ledger.sqlite import LedgerSession
+from scopecheck.record import record
 from scopecheck.tickets.model import Ticket
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Recorded:
     """What a run did. ``decisions`` are the batch's, in the order its tickets arrived (a ticket
     id given twice is decided once, as its first version; none when ``StreamingRecorder`` gave

@@ -13,13 +13,13 @@ import datetime as dt
 import hashlib
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
 from decimal import Decimal
 from types import MappingProxyType
 
 from scopecheck.agreement.model import Agreement
 from scopecheck.evaluate.decision import Decision, Draw
 from scopecheck.evaluate.history import Earlier, work_start
+from scopecheck.record import record, replace
 from scopecheck.tickets.model import Material, Ticket
 from scopecheck.values import minor_unit
 
@@ -149,7 +149,7 @@ def client_key(agreement: Agreement) -> str:
 # --- entries -----------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Entry:
     """One ticket's current decision in the ledger.
 

@@ -23,13 +23,13 @@ import json
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from types import MappingProxyType
 
 from scopecheck.evaluate.decision import Draw
 from scopecheck.ledger.records import Entry
+from scopecheck.record import record
 
 # Each migration is the statements that take the schema from its index to the next version.
 MIGRATIONS: tuple[tuple[str, ...], ...] = (
@@ -95,7 +95,7 @@ class LedgerError(Exception):
     """The ledger cannot be used: not a ledger, newer than this scopecheck, busy, unwritable."""
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Revision:
     """An entry as it was before a later decision replaced it, and why it was replaced."""
 
@@ -104,7 +104,7 @@ class Revision:
     why: str
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Filters:
     """Which entries ``history`` lists; ``None`` places no condition. Requester and device
     compare without regard to case, as the counting in rules does."""
@@ -116,6 +116,9 @@ class Filters:
     ticket_id: str | None = None
     first_day: dt.date | None = None
     last_day: dt.date | None = None
+
+
+EVERY_ENTRY = Filters()
 
 
 class SqliteLedger:
@@ -245,7 +248,7 @@ class LedgerSession:
         self._connection = connection
         self.writable = writable
 
-    def entries(self, client: str, filters: Filters = Filters()) -> list[Entry]:
+    def entries(self, client: str, filters: Filters = EVERY_ENTRY) -> list[Entry]:
         """The client's entries in the order work started (then by ticket id)."""
         conditions, arguments = ["client = ?"], [client]
         for column, value in (("deciding_rule", filters.rule), ("outcome", filters.outcome), ("ticket_id", filters.ticket_id)):

@@ -10,9 +10,9 @@ Nodes are plain data; the stages that consume them dispatch with ``match``.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 
 from scopecheck.diagnostics import Span
+from scopecheck.record import field, field_names, is_record, record
 
 NO_SPAN = Span("<none>", 0, 0)
 
@@ -24,7 +24,7 @@ def _span() -> Span:
 # --- expressions -------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Literal:
     """A typed constant; ``text`` is how it was written, ``kind`` its language type name."""
 
@@ -34,7 +34,7 @@ class Literal:
     span: Span = _span()
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Path:
     """A field path: ``ticket.estimate``, ``params.project_threshold``, ``agreement.rates.standard``."""
 
@@ -47,7 +47,7 @@ class Path:
         return ".".join((self.root, *self.names))
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Name:
     """A bare name where a value was expected; always an error the checker explains."""
 
@@ -55,7 +55,7 @@ class Name:
     span: Span = _span()
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Call:
     """A call of one of the fixed built-in functions."""
 
@@ -64,19 +64,19 @@ class Call:
     span: Span = _span()
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ListOf:
     items: tuple[Expr, ...]
     span: Span = _span()
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Negative:
     operand: Expr
     span: Span = _span()
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Arithmetic:
     """``first op1 second op2 third ...``, left to right; ``operators`` are ``+ - * /``."""
 
@@ -85,7 +85,7 @@ class Arithmetic:
     span: Span = _span()
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Compare:
     """A comparison. ``operator`` is one of ``== != < <= > >= is, is not, in, not in, contains,
     starts with, ends with, mentions``."""
@@ -96,7 +96,7 @@ class Compare:
     span: Span = _span()
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Presence:
     """``x is missing`` (``present=False``) or ``x is present``."""
 
@@ -105,13 +105,13 @@ class Presence:
     span: Span = _span()
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Not:
     operand: Expr
     span: Span = _span()
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class AllOf:
     """``a and b and c``: kept flat so explanations can go clause by clause."""
 
@@ -119,7 +119,7 @@ class AllOf:
     span: Span = _span()
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class AnyOf:
     """``a or b or c``."""
 
@@ -127,7 +127,7 @@ class AnyOf:
     span: Span = _span()
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class HistoryWindow:
     """Which earlier tickets count: ``contract_year`` (anchored on the term start),
     ``calendar_month`` or ``last_days`` with ``days``."""
@@ -137,7 +137,7 @@ class HistoryWindow:
     span: Span = _span()
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class CountEarlier:
     """``count earlier tickets [for same F] [in WINDOW] [where (COND)]``; inside COND the
     earlier ticket is ``earlier``."""
@@ -154,7 +154,7 @@ Expr = Literal | Path | Name | Call | ListOf | Negative | Arithmetic | Compare |
 # --- rule parts --------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Template:
     """A ``because`` text: literal pieces and ``{expression}`` pieces, in order."""
 
@@ -163,7 +163,7 @@ class Template:
     span: Span = _span()
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Premium:
     """Charge ``multiplier`` times the rate on ``hours`` (all the ticket's labour when ``None``)."""
 
@@ -172,13 +172,13 @@ class Premium:
     span: Span = _span()
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Fee:
     amount: Expr
     span: Span = _span()
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class MaterialsCharge:
     """Bill the ticket's materials at cost, plus ``markup`` (a percentage) when given."""
 
@@ -189,7 +189,7 @@ class MaterialsCharge:
 Effect = Premium | Fee | MaterialsCharge
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Outcome:
     """``then project with ...`` decides (``kind`` set); ``then add ...`` only adds charges
     (``kind`` is ``None``) and never decides the classification."""
@@ -202,7 +202,7 @@ class Outcome:
 OUTCOMES = ("in_plan", "billable", "project", "review")
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Rule:
     id: str
     title: str | None
@@ -213,7 +213,7 @@ class Rule:
     span: Span = _span()
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class TypeRef:
     """A parameter's declared type: ``duration``, ``money``, ``list[text]``."""
 
@@ -225,7 +225,7 @@ class TypeRef:
         return f"{self.name}[{self.item}]" if self.item else self.name
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Param:
     name: str
     type: TypeRef
@@ -234,7 +234,7 @@ class Param:
     span: Span = _span()
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Import:
     """``import standard`` (a library file by name) or ``import "./client.scope"`` (a path)."""
 
@@ -243,7 +243,7 @@ class Import:
     span: Span = _span()
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class RuleFile:
     """One parsed ``.scope`` file, its items in the order they were written."""
 
@@ -262,7 +262,7 @@ def walk(node: object, stop_at: tuple[type, ...] = ()) -> Iterator[object]:
         current = stack.pop()
         if isinstance(current, tuple):
             stack.extend(reversed(current))
-        elif type(current).__module__ == __name__ and hasattr(current, "__dataclass_fields__") and current is not NO_SPAN:
+        elif type(current).__module__ == __name__ and is_record(current) and current is not NO_SPAN:
             yield current
             if not isinstance(current, stop_at):
-                stack.extend(reversed([getattr(current, name) for name in current.__dataclass_fields__ if name not in ("span", "comments")]))
+                stack.extend(reversed([getattr(current, name) for name in field_names(current) if name not in ("span", "comments")]))

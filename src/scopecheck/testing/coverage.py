@@ -20,23 +20,23 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from decimal import ROUND_DOWN, Decimal
 
 from scopecheck.diagnostics import SourceLines, Span
+from scopecheck.record import record
 from scopecheck.syntax import ast
 
 _LONGEST_TEXT = 80
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class RuleCoverage:
     rule_id: str
     span: Span
     fired: bool
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ClauseCoverage:
     """One operand of an ``and`` / ``or`` in ``rule_id``'s condition, and what it was seen to be."""
 
@@ -65,7 +65,7 @@ class ClauseCoverage:
         return "was never evaluated"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Tally:
     covered: int
     total: int
@@ -90,7 +90,7 @@ def format_percent(percent: Decimal | None) -> str:
     return f"{shown:f}".removesuffix(".0") + "%"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class FileCoverage:
     path: str
     rules: tuple[RuleCoverage, ...]
@@ -105,7 +105,7 @@ class FileCoverage:
         return Tally(sum(clause.covered for clause in self.clauses), len(self.clauses))
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Coverage:
     """The coverage of every rule file some case ran, by path."""
 

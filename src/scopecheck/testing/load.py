@@ -29,12 +29,12 @@ import datetime as dt
 import os
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
 from scopecheck.folders import files_under
 from scopecheck.diagnostics import Diagnostic, DiagnosticError, Span, did_you_mean, suggest
+from scopecheck.record import record
 from scopecheck.syntax.ast import OUTCOMES
 from scopecheck.tickets.mapping import BUILTIN_ALIASES, DEFAULT_MAPPING, normalise_word
 from scopecheck.tickets.model import TICKET_FIELDS
@@ -60,7 +60,7 @@ _RELATIVE = re.compile(r"\s*([+-])\s*(\S.*)")
 _UNREADABLE = object()
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class TicketSpec:
     """A ticket as the test file writes it, with relative times made absolute and a default id
     and ``opened_at`` filled in; ``where`` is its place in the file, for positions."""
@@ -70,7 +70,7 @@ class TicketSpec:
     line: int
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Expectation:
     """One key of a case's ``expect``, its value read (``outcome`` normalised, lists as tuples,
     ``total`` as ``Money``)."""
@@ -80,7 +80,7 @@ class Expectation:
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Case:
     name: str
     span: Span
@@ -94,7 +94,7 @@ class Case:
         return next((item for item in self.expect if item.key == key), None)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class CaseFile:
     """A loaded test file. ``agreement`` is the agreement file the cases run against, as shown
     in messages; without one, ``rules`` names the rule files laid over the base agreement."""

@@ -22,9 +22,7 @@ Problems found here:
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
@@ -37,6 +35,7 @@ from scopecheck.diagnostics import Diagnostic, DiagnosticError, Related, SourceL
 from scopecheck.evaluate.decision import Decision
 from scopecheck.evaluate.program import Program, decision_order, earlier_of
 from scopecheck.output import describe_line
+from scopecheck.record import record, replace
 from scopecheck.resources import in_standard_library
 from scopecheck.testing.coverage import Coverage, CoverageRecorder
 from scopecheck.testing.load import Case, CaseFile, Expectation, find_test_files, load_case_file, thawed
@@ -59,7 +58,7 @@ BASE_AGREEMENT: Mapping[str, object] = {
 # --- results --------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Check:
     """One expectation compared with the decision. ``expected`` and ``actual`` are plain values
     (text, ``None`` or a tuple of texts; money as the table shows it); ``actual_key`` names
@@ -72,7 +71,7 @@ class Check:
     actual_key: str = ""
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class CaseResult:
     """A case's result. ``outcome``, ``deciding_rule`` and ``reason`` are what was decided
     (``outcome`` is ``None`` when the case could not run, and ``problems`` say why); ``diff``
@@ -90,7 +89,7 @@ class CaseResult:
     diff: tuple[str, ...]
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class FileResult:
     """A test file's cases, or (``problems``) why none of them could run."""
 
@@ -103,7 +102,7 @@ class FileResult:
         return not self.problems
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class RunResult:
     files: tuple[FileResult, ...]
     coverage: Coverage | None
@@ -154,7 +153,7 @@ def run_files(paths: Sequence[str | Path], sources: SourceLines, with_coverage: 
     return RunResult(tuple(results), coverage)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class _Built:
     program: Program
     traced: Program  # the same rules compiled with the recorder as trace (or ``program``)
@@ -301,7 +300,7 @@ class _Placer:
 
     def place(self, diagnostics: Iterable[Diagnostic]) -> list[Diagnostic]:
         return [
-            dataclasses.replace(
+            replace(
                 diagnostic,
                 span=self._span(diagnostic.span),
                 related=tuple(Related(self._span(related.span), related.message) for related in diagnostic.related),
@@ -380,7 +379,7 @@ def _run_case(case: Case, case_file: CaseFile, built: _Built | tuple[Diagnostic,
         if not isinstance(item, Diagnostic):
             item = program.prepare(item)
             if isinstance(item, Diagnostic) and item.span is None:
-                item = dataclasses.replace(item, span=case_file.span_of(spec.where))
+                item = replace(item, span=case_file.span_of(spec.where))
         (problems if isinstance(item, Diagnostic) else tickets).append(item)
     if problems:
         return _could_not_run(case, case_file, tuple(problems))

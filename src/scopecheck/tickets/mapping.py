@@ -14,11 +14,11 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from functools import cache
 from types import MappingProxyType
 
 from scopecheck.diagnostics import Diagnostic, DiagnosticError, did_you_mean
+from scopecheck.record import field, record
 from scopecheck.tickets.model import TICKET_FIELDS
 from scopecheck.yamlsource import SourceMap, load_yaml
 
@@ -32,7 +32,7 @@ def normalise_word(text: str) -> str:
     return text.strip().lower().replace(" ", "_").replace("-", "_")
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ColumnTarget:
     """The ticket field a column fills; ``unit`` says a plain number there counts hours or minutes."""
 
@@ -56,7 +56,7 @@ BUILTIN_ALIASES: Mapping[str, ColumnTarget] = MappingProxyType(
 MAPPABLE_FIELDS = tuple(name for name in TICKET_FIELDS if name != "custom")
 
 
-@dataclass(frozen=True)
+@record(slots=False)
 class TicketMapping:
     """What a mapping file says; the default instance reads the canonical field names."""
 
