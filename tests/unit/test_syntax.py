@@ -59,6 +59,16 @@ def test_keywords_are_not_mistaken_for_prefixes_of_names() -> None:
     assert rule.condition.operands[1].operand == ast.Path("ticket", ("materials",))
 
 
+def test_a_keyword_after_a_dot_is_a_field_name() -> None:
+    # The docs promise earlier.rule, the rule that decided the earlier ticket; 'rule' also starts a rule.
+    rule = parse_rule_file(
+        'rule r "R"\n  when count earlier tickets where (earlier.rule is "big") > 1 and ticket.custom.when is "x"\n  then billable\n',
+        "r.scope").rules[0]
+    counted, custom = rule.condition.operands
+    assert counted.left.condition.left == ast.Path("earlier", ("rule",))
+    assert custom.left == ast.Path("ticket", ("custom", "when"))
+
+
 @pytest.mark.parametrize("depth", [61, 5000])
 def test_deep_nesting_is_a_clear_error_not_a_crash(depth: int) -> None:
     text = 'rule r "R" when ' + "not " * depth + "ticket.emergency then review"

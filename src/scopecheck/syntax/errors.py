@@ -21,6 +21,7 @@ _VALUE_STARTS = {
 }  # fmt: skip
 _NAMED = {
     "NAME": "a name",
+    "MEMBER": "a name",
     "STRING": "text in double quotes",
     "NUMBER": "a number",
     "MONEY": "an amount such as $150",
