@@ -78,6 +78,14 @@ class CompiledRules:
     answer: the deciding rule's index in ``rules`` (``None`` when none fired), and the indexes
     of the charge-only rules that fired; it tries the deciding rules from the highest rank
     down and stops at the first that fires.
+
+    ``verdicts`` is ``verdict`` over a whole batch in one loop, ``(tickets, history)`` in,
+    one ``(decided, fired)`` per ticket out: it reads and keeps up the history's running totals
+    itself (see ``History.totals_for``), so a ticket costs no call into the history. It asks
+    more of its caller (``Program.verdict_batch``): tickets in the decision order, each after
+    every ticket the history holds and none of them there already. It is ``None`` when a count
+    cannot be kept as a running total in the loop (a ``last_days`` window, a ``where`` that
+    compares with the ticket asking) or a charge counts earlier tickets.
     """
 
     rules: tuple[CompiledRule, ...]
@@ -85,6 +93,7 @@ class CompiledRules:
     verdict: Callable[[Ticket, None, object], tuple[int | None, tuple[int, ...]]]
     counts: tuple[CountSpec, ...]  # every count of earlier tickets the rules make
     source: str  # the generated module, for reading when something goes wrong
+    verdicts: Callable[[list[Ticket], object], list[tuple[int | None, tuple[int, ...]]]] | None = None
 
 
 def bind_parameters(checked: CheckedRuleSet, agreement) -> dict[str, object]:
@@ -150,11 +159,12 @@ class _Module:
             self.namespace[name] = value
         return name
 
-    def function(self, prefix: str, body: list[str]) -> str:
-        """Define ``def PREFIXn(t, e, h)`` with ``body`` (lines of statements); its name."""
+    def function(self, prefix: str, body: list[str], parameters: str = "t, e, h") -> str:
+        """Define ``def PREFIXn(t, e, h)`` (or other ``parameters``) with ``body`` (lines of
+        statements); its name."""
         name = f"{prefix}{self._function_count}"
         self._function_count += 1
-        self._functions.append("\n".join([f"def {name}(t, e, h):", *(f"    {line}" for line in body)]))
+        self._functions.append("\n".join([f"def {name}({parameters}):", *(f"    {line}" for line in body)]))
         return name
 
     def build(self, label: str) -> dict[str, object]:
@@ -216,8 +226,13 @@ class Compiler:
         self.counts: list[CountSpec] = []
         self._pending_counts: list[_PendingCount] = []
         self._count_names: dict[tuple, str] = {}
+        self._count_wheres: dict[str, ast.Expr | None] = {}
         self._traced = self.module.constant(_tracer(trace)) if trace is not None else None
         self._locals = _Locals()
+        # Set while writing the batch loop (``_verdicts``): counts read the loop's running
+        # totals, and inside a count's ``where`` the earlier ticket is the one just decided.
+        self._in_loop: dict[str, str] | None = None
+        self._earlier_in_loop = False
 
     # --- whole rule sets ---
 
@@ -229,20 +244,10 @@ class Compiler:
         # values before reading them, so their names may repeat from one condition to the next.
         conditions_name = self.module.function(
             "all_conditions", [f"return ({''.join(f'{n.condition_source}, ' for n in names)})"])
-        deciding = sorted((index for index, n in enumerate(names) if n.rule.outcome.kind),
-                          key=lambda index: names[index].rank, reverse=True)
-        body = []
-        for position, index in enumerate(deciding):
-            body.append(f"{'if' if position == 0 else 'elif'} {names[index].condition_source} is True:")
-            body.append(f"    decided = {index}")
-        body.extend(["else:", "    decided = None"] if deciding else ["decided = None"])
-        body.append("fired = ()")
-        for index, rule_names in enumerate(names):
-            if not rule_names.rule.outcome.kind:
-                body.append(f"if {rule_names.condition_source} is True:")
-                body.append(f"    fired += ({index},)")
-        body.append("return decided, fired")
-        verdict_name = self.module.function("verdict", body)
+        body = _verdict_body(names, [n.condition_source for n in names])
+        verdict_name = self.module.function("verdict", [*body, "return decided, fired"])
+        # The counts are known once the conditions are written: the loop needs them all.
+        verdicts_name = self._verdicts(names, list(self._pending_counts))
         namespace = self._build(label)
         return CompiledRules(
             tuple(self._assemble(rule_names, namespace) for rule_names in names),
@@ -250,7 +255,73 @@ class Compiler:
             namespace[verdict_name],
             tuple(self.counts),
             self.module.source,
+            namespace[verdicts_name] if verdicts_name else None,
         )
+
+    def _verdicts(self, names: list[_RuleNames], counts: list[_PendingCount]) -> str | None:
+        """The batch loop (``CompiledRules.verdicts``): ``verdict``'s body, once per ticket,
+        with each count read from and added to the history's running totals in place."""
+        if self.trace is not None or any(count.when_asked or (count.window and count.window[0] == "last_days") for count in counts):
+            return None
+        if any(isinstance(node, ast.CountEarlier) for rule in self.checked.rules
+               for effect in rule.outcome.effects for node in ast.walk(effect)):
+            return None  # charges are worked out after the loop, when the totals have moved on
+        constant = self.module.constant
+        started, opened = Ticket._fields.index("started_at"), Ticket._fields.index("opened_at")
+        totals = {count.constant: f"totals_{count.constant}" for count in counts}
+        prologue = ["out = []", "append = out.append", "key_of = h.key_of", "year_of = h.contract_year_of"]
+        prologue += [f"{totals[count.constant]} = h.totals_for({count.constant})" for count in counts]
+        self._in_loop = totals
+        try:  # the conditions again, now reading the loop's totals
+            sources = []
+            for rule_names in names:
+                outer, self._locals = self._locals, _Locals()
+                try:
+                    sources.append(self.expression(rule_names.rule.condition))
+                finally:
+                    self._locals = outer
+            loop_body = _verdict_body(names, sources)
+            adding = []
+            decided_as = {None: ("review", None), **{index: (n.rule.outcome.kind, n.rule.id) for index, n in enumerate(names)}}
+            self._earlier_in_loop = True
+            for count in counts:
+                adding.extend(self._count_added(count, totals[count.constant]))
+        finally:
+            self._in_loop = None
+            self._earlier_in_loop = False
+        loop = [f"w = t[{started}] or t[{opened}]", *loop_body, "append((decided, fired))"]
+        if any("earlier_outcome" in line or "earlier_rule" in line for line in adding):
+            loop.append(f"earlier_outcome, earlier_rule = {constant(decided_as)}[decided]")
+        loop.extend(adding)
+        return self.module.function("verdicts", [*prologue, "for t in ts:", *(f"    {line}" for line in loop), "return out"],
+                                    parameters="ts, h")
+
+    def _count_bucket(self, same: str | None, window: tuple[str, int | None] | None) -> tuple[str, str]:
+        """For a count in the batch loop: the test that the ticket (``t``, whose work started at
+        ``w``) has the field it is counted by, and the key of its bucket, as ``_RunningCount``
+        files it."""
+        if same is not None:
+            present, key = f"(kv := t[{Ticket._fields.index(same)}]) is not None", "key_of(kv)"
+        else:
+            present, key = "True", "None"
+        if window is None:
+            return present, key
+        if window[0] == "contract_year":
+            return present, f"({key}, year_of(w))"
+        return present, f"({key}, w.year, w.month)"
+
+    def _count_added(self, count: _PendingCount, totals: str) -> list[str]:
+        """The lines adding the ticket just decided to a count's running totals."""
+        present, bucket = self._count_bucket(count.same, count.window)
+        node = self._count_wheres[count.constant]
+        test = present
+        if node is not None:
+            outer, self._locals = self._locals, _Locals()
+            try:
+                test = f"{present} and {self.expression(node)} is True"
+            finally:
+                self._locals = outer
+        return [f"if {test}:", f"    b = {bucket}", f"    {totals}[b] = {totals}.get(b, 0) + 1"]
 
     def rule(self, rule: ast.Rule, order: int) -> CompiledRule:
         """One rule on its own."""
@@ -416,8 +487,8 @@ class Compiler:
                 raise AssertionError(f"work has no measure '{measure}'")
             return f"{self.module.constant(self.work_of)}(t).{measure}"
         if node.root == "earlier" and node.names[0] in _EARLIER_DECISION:
-            return f"e.{node.names[0]}"
-        holder = "e.ticket" if node.root == "earlier" else "t"
+            return f"earlier_{node.names[0]}" if self._earlier_in_loop else f"e.{node.names[0]}"
+        holder = "e.ticket" if node.root == "earlier" and not self._earlier_in_loop else "t"
         source = f"{holder}[{Ticket._fields.index(node.names[0])}]"
         rest = node.names[1:]
         return f"{self.module.constant(_dig)}({source}, {self.module.constant(rest)})" if rest else source
@@ -500,11 +571,34 @@ class Compiler:
         if name is None:
             where = self.function(node.condition) if node.condition is not None else None
             name = self._count_names[meaning] = f"count{len(self._count_names)}"  # bound to its CountSpec once built
+            self._count_wheres[name] = node.condition
             self._pending_counts.append(_PendingCount(name, node.same, window, where, when_asked))
+        if self._in_loop is not None:
+            present, bucket = self._count_bucket(node.same, window)
+            return f"({self._in_loop[name]}.get({bucket}, 0) if {present} else None)"
         return f"(None if h is None else h.count({name}, t))"
 
 
 _EMPTY = (None, (), "")
+
+
+def _verdict_body(names: list[_RuleNames], conditions: list[str]) -> list[str]:
+    """``verdict``'s statements, given each rule's condition as source: ``decided`` is the
+    first deciding rule that fires from the highest rank down, ``fired`` the charge-only rules
+    that fire."""
+    deciding = sorted((index for index, n in enumerate(names) if n.rule.outcome.kind),
+                      key=lambda index: names[index].rank, reverse=True)
+    body = []
+    for position, index in enumerate(deciding):
+        body.append(f"{'if' if position == 0 else 'elif'} {conditions[index]} is True:")
+        body.append(f"    decided = {index}")
+    body.extend(["else:", "    decided = None"] if deciding else ["decided = None"])
+    body.append("fired = ()")
+    for index, rule_names in enumerate(names):
+        if not rule_names.rule.outcome.kind:
+            body.append(f"if {conditions[index]} is True:")
+            body.append(f"    fired += ({index},)")
+    return body
 
 
 def _declared_field(node: ast.Expr) -> bool:

@@ -134,6 +134,46 @@ class History:
         if self._by_key is not None:
             self._index(earlier)
 
+    def totals_for(self, spec: CountSpec) -> dict:
+        """The running totals of ``spec`` (a count kept as a running total), by the bucket
+        ``_RunningCount`` files a ticket under: for a loop that reads them and keeps them up
+        itself (``CompiledRules.verdicts``), and then tells the history with ``took_in_order``."""
+        total = self._total_of(spec)
+        if total is None or total._instants is not None:
+            raise ValueError("only a count kept in buckets has totals to hand out")
+        return total._totals
+
+    def admits_in_order(self, first: tuple[float, str], ids: set[str]) -> bool:
+        """Whether tickets from the decision order ``first`` on, with ``ids``, come after every
+        ticket added and are new to the history: then running totals answer their counts."""
+        return self._in_order and (self._last is None or first > self._last) and self._ids.isdisjoint(ids)
+
+    def took_in_order(self, last: tuple[float, str], earlier: list[Earlier]) -> None:
+        """Tickets ``admits_in_order`` admitted were decided up to the decision order ``last``,
+        and counted in the running totals by whoever decided them; ``earlier``: the same
+        tickets, kept unless the history streams (and then not needed)."""
+        self._last = last
+        if self.streaming:
+            return
+        self._all.extend(earlier)
+        self._ids.update(item.ticket.id for item in earlier)
+        if self._by_key is not None:
+            for item in earlier:
+                self._index(item)
+
+    def _total_of(self, spec: CountSpec) -> _RunningCount | None:
+        """The running total of ``spec``, started from what was added so far when it is asked
+        for the first time; ``None`` when it is not kept as a running total."""
+        if spec in self._totals:
+            return self._totals[spec]
+        if self.streaming and self._last is not None:
+            raise RuntimeError("a streaming history answers only the counts it was made with")
+        total = self._start_total(spec)
+        if total is not None:
+            for earlier in self._all:
+                total.add(earlier)
+        return total
+
     def _start_total(self, spec: CountSpec) -> _RunningCount | None:
         total = self._totals[spec] = _RunningCount.for_spec(spec, self._years, self.key_of)
         if total is not None:
@@ -161,15 +201,7 @@ class History:
             key = None
         start = work_start(ticket)
         instant = start.timestamp()  # not the wall clock, which repeats an hour in autumn
-        if spec in self._totals:
-            total = self._totals[spec]
-        else:  # asked for the first time: start its total from what was added so far
-            if self.streaming and self._last is not None:
-                raise RuntimeError("a streaming history answers only the counts it was made with")
-            total = self._start_total(spec)
-            if total is not None:
-                for earlier in self._all:
-                    total.add(earlier)
+        total = self._totals[spec] if spec in self._totals else self._total_of(spec)
         if total is not None and self._in_order and (self._last is None or (instant, ticket.id) > self._last) \
                 and ticket.id not in self._ids:
             return total.count(key, start, instant)

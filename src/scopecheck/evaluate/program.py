@@ -283,8 +283,67 @@ class Program:
         return self._in_decision_order(tickets, history, self.decide, _outcome_of_decision)
 
     def verdict_batch(self, tickets: Iterable[Ticket], history: History | None = None) -> list[Verdict]:
-        """``verdict`` for each prepared ticket, decided in the order work started; in arrival order."""
-        return self._in_decision_order(tickets, history, self.verdict, lambda verdict: (verdict.outcome, verdict.rule, verdict.drawn))
+        """``verdict`` for each prepared ticket, decided in the order work started; in arrival order.
+
+        Where it can, the batch is decided by the compiled loop (``CompiledRules.verdicts``),
+        which keeps the history's counts itself; where the agreement checks cover or draws
+        prepaid hours, or the tickets do not all come after what ``history`` holds, one
+        ``verdict`` at a time."""
+        prepared = list(tickets)
+        if history is None:  # nobody else sees it, so it need not keep the tickets
+            history = self.new_history(streaming=True)
+        loop = self.compiled.verdicts
+        if loop is None or self._checks_cover or self.agreement.prepaid is not None:
+            return self._one_verdict_at_a_time(prepared, history)
+        if not self.depends_on_history:  # no ticket sees another: the order cannot matter
+            return [self._verdict_of(ticket, answer) for ticket, answer in zip(prepared, loop(prepared, history))]
+        orders = [((ticket.started_at or ticket.opened_at).timestamp(), ticket.id) for ticket in prepared]  # decision_order
+        ids = {ticket.id for ticket in prepared}
+        sequence = sorted(range(len(prepared)), key=orders.__getitem__)
+        if not sequence or len(ids) < len(prepared) or not history.admits_in_order(orders[sequence[0]], ids):
+            return self._one_verdict_at_a_time(prepared, history)
+        in_order = [prepared[index] for index in sequence]
+        answers: list = [None] * len(prepared)
+        verdict_of = self._verdict_of
+        for index, ticket, answer in zip(sequence, in_order, loop(in_order, history)):
+            answers[index] = verdict_of(ticket, answer)
+        kept = [] if history.streaming else [
+            Earlier._make((ticket, work_start(ticket), orders[index][0], answers[index].outcome, answers[index].rule, ()))
+            for index, ticket in zip(sequence, in_order)]
+        history.took_in_order(orders[sequence[-1]], kept)
+        return answers
+
+    def _one_verdict_at_a_time(self, prepared: list[Ticket], history: History) -> list[Verdict]:
+        return self._in_decision_order(prepared, history, self.verdict, lambda verdict: (verdict.outcome, verdict.rule, verdict.drawn))
+
+    def _verdict_of(self, ticket: Ticket, answer: tuple[int | None, tuple[int, ...]]) -> Verdict:
+        """The ``Verdict`` of the compiled loop's ``(decided, fired)`` for a ticket, for an
+        agreement that neither checks cover nor draws prepaid hours. Rules whose charges read
+        nothing of the ticket give the same verdict every time, so it is made once."""
+        verdict = self._same_verdicts.get(answer)
+        if verdict is not None:
+            return verdict
+        decided, fired = answer
+        rules = self.compiled.rules
+        deciding = rules[decided] if decided is not None else None
+        charging = [rules[index] for index in fired]
+        _, _, _, charges, _, _ = self._settle(ticket, None, deciding, charging, always_measure=False)
+        verdict = Verdict._make((deciding.rule.outcome.kind if deciding else "review", deciding.rule.id if deciding else None, charges, ()))
+        if all(compiled.rule.id in self._fixed_charges for compiled in (*charging, *((deciding,) if deciding else ()))):
+            self._same_verdicts[answer] = verdict
+        return verdict
+
+    @functools.cached_property
+    def _same_verdicts(self) -> dict:
+        return {}
+
+    @functools.cached_property
+    def _fixed_charges(self) -> frozenset[str]:
+        """The rules whose charges are the same for every ticket: they read no ticket, work or history."""
+        return frozenset(
+            compiled.rule.id for compiled in self.compiled.rules
+            if not any(isinstance(node, ast.CountEarlier) or (isinstance(node, ast.Path) and node.root in ("ticket", "work", "earlier"))
+                       for effect in compiled.rule.outcome.effects for node in ast.walk(effect)))
 
     def _in_decision_order(self, tickets: Iterable[Ticket], history: History | None, decide, outcome_of) -> list:
         """``decide`` each ticket in the decision order, adding it to ``history`` (as
