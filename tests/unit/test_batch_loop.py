@@ -127,3 +127,11 @@ def test_counts_the_loop_cannot_keep_leave_it_out(rules: str) -> None:
     assert program.compiled.verdicts is None
     tickets = _tickets(program, [(60 * day, "ana", "move", None, None) for day in range(4)])
     assert _as_verdicts(program.verdict_batch(tickets)) == _as_decided(program, tickets)
+
+
+def test_tickets_starting_together_are_decided_in_the_order_of_their_ids() -> None:
+    program = _program(_counting_rules("for same requester", "in contract year"))
+    together = _tickets(program, [(60, "ana", "move", None, None)] * 3, ids=["T3", "T1", "T2"])
+    verdicts = program.verdict_batch(together)
+    assert [(t.id, v.rule) for t, v in zip(together, verdicts)] == [("T3", "second_move"), ("T1", "covered"), ("T2", "second_move")]
+    assert _as_verdicts(verdicts) == _as_decided(program, together)

@@ -80,8 +80,9 @@ class CompiledRules:
     down and stops at the first that fires.
 
     ``verdicts`` is ``verdict`` over a whole batch in one loop, ``(tickets, history)`` in,
-    one ``(decided, fired)`` per ticket out: it reads and keeps up the history's running totals
-    itself (see ``History.totals_for``), so a ticket costs no call into the history. It asks
+    one ``int`` per ticket out (``loop_answer`` reads it): it reads and keeps up the history's
+    running totals itself (see ``History.totals_for``), so a ticket costs no call into the
+    history, and its answers are numbers, which the garbage collector need not visit. It asks
     more of its caller (``Program.verdict_batch``): tickets in the decision order, each after
     every ticket the history holds and none of them there already. It is ``None`` when a count
     cannot be kept as a running total in the loop (a ``last_days`` window, a ``where`` that
@@ -93,7 +94,16 @@ class CompiledRules:
     verdict: Callable[[Ticket, None, object], tuple[int | None, tuple[int, ...]]]
     counts: tuple[CountSpec, ...]  # every count of earlier tickets the rules make
     source: str  # the generated module, for reading when something goes wrong
-    verdicts: Callable[[list[Ticket], object], list[tuple[int | None, tuple[int, ...]]]] | None = None
+    verdicts: Callable[[list[Ticket], object], list[int]] | None = None
+
+    def loop_answer(self, answer: int) -> tuple[int | None, tuple[int, ...]]:
+        """``verdicts``' answer for a ticket as ``verdict`` gives it: ``(decided, fired)``. The
+        low bits hold the deciding rule's index plus one (0 when none fired), and the bit above
+        them for each rule is set when that charge-only rule fired."""
+        shift = _loop_shift(len(self.rules))
+        decided = answer & ((1 << shift) - 1)
+        fired = answer >> shift
+        return (decided - 1 if decided else None), tuple(index for index in range(len(self.rules)) if fired >> index & 1)
 
 
 def bind_parameters(checked: CheckedRuleSet, agreement) -> dict[str, object]:
@@ -280,16 +290,16 @@ class Compiler:
                     sources.append(self.expression(rule_names.rule.condition))
                 finally:
                     self._locals = outer
-            loop_body = _verdict_body(names, sources)
+            loop_body = _verdict_body(names, sources, shift=_loop_shift(len(names)))
             adding = []
-            decided_as = {None: ("review", None), **{index: (n.rule.outcome.kind, n.rule.id) for index, n in enumerate(names)}}
+            decided_as = {0: ("review", None), **{index + 1: (n.rule.outcome.kind, n.rule.id) for index, n in enumerate(names)}}
             self._earlier_in_loop = True
             for count in counts:
                 adding.extend(self._count_added(count, totals[count.constant]))
         finally:
             self._in_loop = None
             self._earlier_in_loop = False
-        loop = [f"w = t[{started}] or t[{opened}]", *loop_body, "append((decided, fired))"]
+        loop = [f"w = t[{started}] or t[{opened}]", *loop_body, "append(decided | fired)"]
         if any("earlier_outcome" in line or "earlier_rule" in line for line in adding):
             loop.append(f"earlier_outcome, earlier_rule = {constant(decided_as)}[decided]")
         loop.extend(adding)
@@ -582,23 +592,29 @@ class Compiler:
 _EMPTY = (None, (), "")
 
 
-def _verdict_body(names: list[_RuleNames], conditions: list[str]) -> list[str]:
+def _verdict_body(names: list[_RuleNames], conditions: list[str], shift: int | None = None) -> list[str]:
     """``verdict``'s statements, given each rule's condition as source: ``decided`` is the
     first deciding rule that fires from the highest rank down, ``fired`` the charge-only rules
-    that fire."""
+    that fire. With a ``shift``, both are numbers, as ``CompiledRules.loop_answer`` reads them."""
     deciding = sorted((index for index, n in enumerate(names) if n.rule.outcome.kind),
                       key=lambda index: names[index].rank, reverse=True)
     body = []
     for position, index in enumerate(deciding):
         body.append(f"{'if' if position == 0 else 'elif'} {conditions[index]} is True:")
-        body.append(f"    decided = {index}")
-    body.extend(["else:", "    decided = None"] if deciding else ["decided = None"])
-    body.append("fired = ()")
+        body.append(f"    decided = {index if shift is None else index + 1}")
+    none = "None" if shift is None else "0"
+    body.extend(["else:", f"    decided = {none}"] if deciding else [f"decided = {none}"])
+    body.append("fired = ()" if shift is None else "fired = 0")
     for index, rule_names in enumerate(names):
         if not rule_names.rule.outcome.kind:
             body.append(f"if {conditions[index]} is True:")
-            body.append(f"    fired += ({index},)")
+            body.append(f"    fired += ({index},)" if shift is None else f"    fired |= {1 << (index + shift)}")
     return body
+
+
+def _loop_shift(rules: int) -> int:
+    """How many low bits of a batch loop's answer hold the deciding rule (its index plus one)."""
+    return (rules + 1).bit_length()
 
 
 def _declared_field(node: ast.Expr) -> bool:

@@ -297,33 +297,37 @@ class Program:
             return self._one_verdict_at_a_time(prepared, history)
         if not self.depends_on_history:  # no ticket sees another: the order cannot matter
             return [self._verdict_of(ticket, answer) for ticket, answer in zip(prepared, loop(prepared, history))]
-        orders = [((ticket.started_at or ticket.opened_at).timestamp(), ticket.id) for ticket in prepared]  # decision_order
-        ids = {ticket.id for ticket in prepared}
-        sequence = sorted(range(len(prepared)), key=orders.__getitem__)
-        if not sequence or len(ids) < len(prepared) or not history.admits_in_order(orders[sequence[0]], ids):
+        # The decision order without a tuple per ticket (which the garbage collector would visit
+        # again and again): by id, then, stably, by the instant work started.
+        instants = [(ticket.started_at or ticket.opened_at).timestamp() for ticket in prepared]
+        ids = [ticket.id for ticket in prepared]
+        distinct = set(ids)
+        sequence = sorted(range(len(prepared)), key=ids.__getitem__) if len(set(instants)) < len(instants) else list(range(len(prepared)))
+        sequence.sort(key=instants.__getitem__)
+        if not sequence or len(distinct) < len(ids) or not history.admits_in_order((instants[sequence[0]], ids[sequence[0]]), distinct):
             return self._one_verdict_at_a_time(prepared, history)
         in_order = [prepared[index] for index in sequence]
         answers: list = [None] * len(prepared)
-        verdict_of = self._verdict_of
+        same, verdict_of = self._same_verdicts, self._verdict_of
         for index, ticket, answer in zip(sequence, in_order, loop(in_order, history)):
-            answers[index] = verdict_of(ticket, answer)
+            answers[index] = same.get(answer) or verdict_of(ticket, answer)
         kept = [] if history.streaming else [
-            Earlier._make((ticket, work_start(ticket), orders[index][0], answers[index].outcome, answers[index].rule, ()))
+            Earlier._make((ticket, work_start(ticket), instants[index], answers[index].outcome, answers[index].rule, ()))
             for index, ticket in zip(sequence, in_order)]
-        history.took_in_order(orders[sequence[-1]], kept)
+        history.took_in_order((instants[sequence[-1]], ids[sequence[-1]]), kept)
         return answers
 
     def _one_verdict_at_a_time(self, prepared: list[Ticket], history: History) -> list[Verdict]:
         return self._in_decision_order(prepared, history, self.verdict, lambda verdict: (verdict.outcome, verdict.rule, verdict.drawn))
 
-    def _verdict_of(self, ticket: Ticket, answer: tuple[int | None, tuple[int, ...]]) -> Verdict:
-        """The ``Verdict`` of the compiled loop's ``(decided, fired)`` for a ticket, for an
+    def _verdict_of(self, ticket: Ticket, answer: int) -> Verdict:
+        """The ``Verdict`` of the compiled loop's answer for a ticket, for an
         agreement that neither checks cover nor draws prepaid hours. Rules whose charges read
         nothing of the ticket give the same verdict every time, so it is made once."""
         verdict = self._same_verdicts.get(answer)
         if verdict is not None:
             return verdict
-        decided, fired = answer
+        decided, fired = self.compiled.loop_answer(answer)
         rules = self.compiled.rules
         deciding = rules[decided] if decided is not None else None
         charging = [rules[index] for index in fired]
