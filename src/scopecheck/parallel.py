@@ -44,6 +44,9 @@ from scopecheck.tickets.model import Ticket
 TICKETS_PER_WORKER = 2000
 # Rounds sent ahead of the one the parent writes next, per worker.
 ROUNDS_AHEAD = 2
+# Ledger rows a worker's history is given at a time: a row weighs a few times what a ticket
+# does, and they are given before any ticket, so fewer go at once.
+ROWS_PER_SEED = 500
 
 
 def decide(run, tickets: Iterator[Ticket], workers: int) -> None:
@@ -87,7 +90,7 @@ def record(run, recorder, tickets: Iterator[Ticket], workers: int) -> list[Ticke
                 recorder.abandon()
                 return run.all_tickets(count, ticket, tickets)
             if count == 0:
-                _seed(pool, workers, field, recorder.take_entries())
+                _seed(pool, workers, field, recorder.take_rows())
             rounds.add(ticket)
             count += 1
         rounds.finish()
@@ -135,16 +138,30 @@ def _as_batch(run, pool: _Pool, workers: int, tickets: list[Ticket]) -> None:
     _merge_totals(run, rounds)
 
 
-def _seed(pool: _Pool, workers: int, field: str, entries) -> None:
-    """Give each worker the ledger's entries its part of the tickets counts."""
+def _seed(pool: _Pool, workers: int, field: str, rows: Iterator[tuple]) -> None:
+    """Give each worker the ledger's entries its part of the tickets counts, as ``rows`` (the
+    ledger's, in the decision order) come, a few hundred at a time."""
     if not field:
         return  # no ticket counts another
-    from scopecheck.ledger.sqlite import row_of
+    from scopecheck.ledger.sqlite import column_index
 
+    # The row keeps the ticket's requester, device and site as columns of their own: the
+    # ticket's text need not be read to know its part.
+    at = column_index(field)
     parts = _Parts(workers, field)
     shares: list[list[tuple]] = [[] for _ in range(workers)]
-    for position, entry in enumerate(entries):
-        shares[parts.of(entry.ticket, position)].append(row_of(entry))
+    # Waiting for the oldest share sent once a few are in flight keeps the rows held here,
+    # unsent or not yet taken by a worker, to a few shares whatever the size of the ledger.
+    sent: deque = deque()
+    for position, row in enumerate(rows):
+        part = parts.of_value(row[at], position)
+        share = shares[part]
+        share.append(row)
+        if len(share) >= ROWS_PER_SEED:
+            sent.append(pool.seed(part, share))
+            shares[part] = []
+            while len(sent) > ROUNDS_AHEAD * workers:
+                sent.popleft().get()
     for part, share in enumerate(shares):
         if share:
             pool.seed(part, share)
@@ -162,7 +179,10 @@ class _Parts:
         self._known: dict[str, int] = {}
 
     def of(self, ticket: Ticket, position: int) -> int:
-        value = getattr(ticket, self.field) if self.field else None
+        return self.of_value(getattr(ticket, self.field) if self.field else None, position)
+
+    def of_value(self, value: str | None, position: int) -> int:
+        """Which worker a ticket goes to whose field holds ``value``."""
         if value is None:
             return position % self.workers
         part = self._known.get(value)
@@ -297,8 +317,8 @@ class _Pool:
     def decide(self, part: int, share: list):
         return self._pools[part].apply_async(_decide, (share,))
 
-    def seed(self, part: int, rows: list[tuple]) -> None:
-        self._pools[part].apply_async(_seed_history, (rows,))
+    def seed(self, part: int, rows: list[tuple]):
+        return self._pools[part].apply_async(_seed_history, (rows,))
 
     def forget(self) -> None:
         """Every worker starts its history again, once the tasks sent before are done."""

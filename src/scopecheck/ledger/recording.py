@@ -17,20 +17,22 @@ would give. So a run
 Most runs record new tickets that all started after everything the ledger holds, given in the
 order work started (a day's or a month's export). Then nothing recorded is decided again and
 each ticket can be decided and written as it is read: ``StreamingRecorder`` does that, inside
-the same transaction, so that memory does not grow with the batch. The first ticket that breaks
-the condition ends it, and the run starts again with ``decide_and_record``.
+the same transaction, so that memory does not grow with the batch, nor with the ledger: what it
+keeps of the entries is their ticket ids, and it reads them once, into the history, as they come.
+The first ticket that breaks the condition ends it, and the run starts again with
+``decide_and_record``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 from scopecheck.evaluate.decision import Decision, Draw
 from scopecheck.evaluate.history import History
 from scopecheck.evaluate.program import Program, decision_order, earlier_of
 from scopecheck.ledger.records import Entry, EntryRows, agreement_version, client_key, entry_of, why_replaced
-from scopecheck.ledger.sqlite import LedgerSession
+from scopecheck.ledger.sqlite import LedgerSession, entry_of_row
 from scopecheck.record import record
 from scopecheck.tickets.model import Ticket
 
@@ -152,6 +154,11 @@ class StreamingRecorder:
 
     ``renderer``: the output's ``DecisionRenderer``, which then renders each bill once for both;
     ``history``: an empty history to decide with, such as a streaming one (``new_history``).
+
+    Of the ledger's entries, only their ticket ids are kept. The entries are read once, when the
+    first ticket is admitted, and go straight to the history that decides it (or, through
+    ``take_rows``, to the processes that decide elsewhere); none is read when no decision
+    depends on earlier tickets.
     """
 
     SAVEPOINT = "streamed"
@@ -166,15 +173,18 @@ class StreamingRecorder:
         rules, terms = program.version, agreement_version(agreement)
         self.decided_at = decided_at or dt.datetime.now(dt.timezone.utc)
         self._rows = EntryRows(client, agreement.currency, rules, terms, self.decided_at, renderer)
-        self._entries: Sequence[Entry] = session.entries(client)
-        self._ids = {entry.ticket_id for entry in self._entries}
-        self._possible = all((entry.rules_version, entry.agreement_version) == (rules, terms) for entry in self._entries)
+        self._client = client
+        self._possible = session.versions(client) <= {(rules, terms)}
+        # With entries under other terms nothing is admitted: neither is needed then.
+        self._ids = session.ticket_ids(client) if self._possible else set()
+        last_entry = session.last_entry(client) if self._possible else None
+        self._last_entry_order = last_entry.order if last_entry is not None else None
         self._history = history if history is not None else program.new_history()
         self._last: tuple[float, str] | None = None
         self._pending: list[tuple] = []
         self._draws: dict[tuple[dt.date, str], int] = {}
         self._started = False
-        self._unseen: Sequence[Entry] | None = None  # entries not yet given to a history
+        self._unseen: Iterator[tuple] | None = None  # rows of entries not yet given to a history
         self.added = 0
 
     def admits(self, ticket: Ticket) -> bool:
@@ -197,8 +207,9 @@ class StreamingRecorder:
         if not self.admits(ticket):
             return None
         if self._unseen is not None:
+            add = self._history.add
             for entry in self.take_entries():
-                self._history.add(entry.earlier())
+                add(entry.earlier())
         decision = self.program.decide(ticket, self._history)
         self._history.add(earlier_of(decision))
         self.record(decision)
@@ -223,24 +234,29 @@ class StreamingRecorder:
                 self._write()
         self.added += len(rows)
 
-    def take_entries(self) -> Sequence[Entry]:
-        """The entries the admitted tickets come after, for the history that decides them;
-        given once."""
-        entries, self._unseen = self._unseen or (), None
-        return entries
+    def take_rows(self) -> Iterator[tuple]:
+        """The rows of the entries the admitted tickets come after, in the decision order, for
+        the history that decides them (``sqlite.entry_of_row`` makes each its entry); read
+        from the ledger as they are taken, and given once; there are none when no decision
+        depends on earlier tickets. Take them all before anything is recorded."""
+        rows, self._unseen = self._unseen, None
+        return rows if rows is not None else iter(())
+
+    def take_entries(self) -> Iterator[Entry]:
+        """``take_rows``, each made its entry as it is taken."""
+        return map(entry_of_row, self.take_rows())
 
     def _begin(self, order: tuple[float, str]) -> bool:
-        entries = self._entries
-        if not self._possible or (entries and entries[-1].order >= order):
+        if not self._possible or (self._last_entry_order is not None and self._last_entry_order >= order):
             return False
         self._count_entry_draws()
-        self._unseen = entries
+        if self.program.depends_on_history:
+            self._unseen = self.session.entry_rows(self._client)
         return True
 
     def _count_entry_draws(self) -> None:
-        for entry in self._entries:
-            if entry.drawn:
-                self._count_draws(entry.work_start.date(), entry.drawn)
+        for day, drawn in self.session.draws(self._client):
+            self._count_draws(day, drawn)
 
     def _count_draws(self, day: dt.date, drawn: tuple[Draw, ...]) -> None:
         # The balance counts minutes per block and day, so that is all that is kept.

@@ -79,6 +79,7 @@ SCHEMA_VERSION = len(MIGRATIONS)
 DEFAULT_WAIT_SECONDS = 120.0
 
 _CACHE_KIB = 64 * 1024
+_SCAN_CACHE_KIB = 2000  # SQLite's default
 _LOG_KEPT_BYTES = 64 * 1024 * 1024
 
 _COLUMNS = (
@@ -86,6 +87,9 @@ _COLUMNS = (
     "category", "outcome", "deciding_rule", "reason", "total", "currency", "charges", "drawn", "drawn_minutes",
     "rules_version", "agreement_version", "ticket_hash", "ticket", "decided_at",
 )
+_WORK_START = _COLUMNS.index("work_start")
+# The decision order (``program.decision_order``), which the entries_in_order index keeps.
+_IN_ORDER = "work_instant, ticket_id"
 _SELECT = f"SELECT {', '.join(_COLUMNS)} FROM entries"
 _INSERT = f"INSERT INTO entries ({', '.join(_COLUMNS)}) VALUES ({', '.join('?' * len(_COLUMNS))})"
 _UPDATE = f"UPDATE entries SET {', '.join(f'{name} = ?' for name in _COLUMNS[2:])} WHERE client = ? AND ticket_id = ?"
@@ -250,6 +254,16 @@ class LedgerSession:
 
     def entries(self, client: str, filters: Filters = EVERY_ENTRY) -> list[Entry]:
         """The client's entries in the order work started (then by ticket id)."""
+        return list(self.iter_entries(client, filters))
+
+    def iter_entries(self, client: str, filters: Filters = EVERY_ENTRY) -> Iterator[Entry]:
+        """``entries`` one at a time, each made as it is read, so that going through them takes
+        no more memory for a large ledger than for a small one."""
+        return map(_entry, self.entry_rows(client, filters))
+
+    def entry_rows(self, client: str, filters: Filters = EVERY_ENTRY) -> Iterator[tuple]:
+        """The rows of ``entries`` (``entry_of_row`` makes each its entry), read as they are
+        taken; the query runs when the first one is."""
         conditions, arguments = ["client = ?"], [client]
         for column, value in (("deciding_rule", filters.rule), ("outcome", filters.outcome), ("ticket_id", filters.ticket_id)):
             if value is not None:
@@ -259,12 +273,57 @@ class LedgerSession:
             if value is not None:
                 conditions.append(f"lower({column}) = lower(?)")
                 arguments.append(value)
-        query = f"{_SELECT} WHERE {' AND '.join(conditions)} ORDER BY work_instant, ticket_id"
-        entries = [_entry(row) for row in self._connection.execute(query, arguments)]
+        query = f"{_SELECT} WHERE {' AND '.join(conditions)} ORDER BY {_IN_ORDER}"
+        kept = self._read_once()
+        rows = self._connection.execute(query, arguments)
         if filters.first_day or filters.last_day:
             first, last = filters.first_day or dt.date.min, filters.last_day or dt.date.max
-            entries = [entry for entry in entries if first <= entry.work_start.date() <= last]
-        return entries
+            rows = (row for row in rows if first <= dt.datetime.fromisoformat(row[_WORK_START]).date() <= last)
+        yield from rows
+        self._read_again(kept)
+
+    def ticket_ids(self, client: str) -> set[str]:
+        """The ids of the client's tickets that have an entry."""
+        return {ticket_id for (ticket_id,) in self._connection.execute("SELECT ticket_id FROM entries WHERE client = ?", (client,))}
+
+    def versions(self, client: str) -> set[tuple[str, str]]:
+        """The (rules, agreement) versions the client's entries were decided under."""
+        query = "SELECT DISTINCT rules_version, agreement_version FROM entries WHERE client = ?"
+        kept = self._read_once()
+        versions = set(self._connection.execute(query, (client,)))
+        self._read_again(kept)
+        return versions
+
+    def last_entry(self, client: str) -> Entry | None:
+        """The client's last entry in the order of ``entries``; ``None`` when it has none."""
+        query = f"{_SELECT} WHERE client = ? ORDER BY work_instant DESC, ticket_id DESC LIMIT 1"
+        row = self._connection.execute(query, (client,)).fetchone()
+        return _entry(row) if row is not None else None
+
+    def draws(self, client: str) -> Iterator[tuple[dt.date, tuple[Draw, ...]]]:
+        """The prepaid minutes each of the client's entries drew, with the day its work started
+        (``entry.work_start.date()``), in the order of ``entries``; entries that drew none are
+        left out."""
+        query = f"SELECT work_start, drawn FROM entries WHERE client = ? AND drawn <> '[]' ORDER BY {_IN_ORDER}"
+        kept = self._read_once()
+        for work_start, drawn in self._connection.execute(query, (client,)):
+            yield dt.datetime.fromisoformat(work_start).date(), _draws_of(drawn)
+        self._read_again(kept)
+
+    # A query that goes through all of a client's rows would otherwise leave its pages in the
+    # cache, up to its size (``_CACHE_KIB``), which is there for the pages a run's writes come
+    # back to: those rows are read once, through a small cache, so that what a run holds does
+    # not grow with the ledger. Left small when the rows are not all read, which only a failing
+    # run does.
+
+    def _read_once(self) -> int:
+        """Make the cache small; return its size, for ``_read_again``."""
+        (kept,) = self._connection.execute("PRAGMA cache_size").fetchone()
+        self._connection.execute(f"PRAGMA cache_size = -{_SCAN_CACHE_KIB}")
+        return kept
+
+    def _read_again(self, kept: int) -> None:
+        self._connection.execute(f"PRAGMA cache_size = {kept}")
 
     def revisions(self, client: str, ticket_id: str | None = None) -> dict[str, list[Revision]]:
         """Earlier versions of the client's entries (or of one), oldest first, by ticket id."""
@@ -340,13 +399,14 @@ def _connect_read_only(path: Path, wait_seconds: float) -> sqlite3.Connection:
 # --- rows ------------------------------------------------------------------------------------
 
 
-def row_of(entry: Entry) -> tuple:
-    """The entry as the row that stores it: plain values, which another process can be sent."""
-    return _row(entry)
-
-
 def entry_of_row(row: Sequence) -> Entry:
+    """The entry an ``entry_rows`` row stores: plain values, which another process can be sent."""
     return _entry(row)
+
+
+def column_index(name: str) -> int:
+    """Where column ``name`` stands in an entry's row."""
+    return _COLUMNS.index(name)
 
 
 def _row(entry: Entry) -> tuple:
@@ -394,7 +454,7 @@ def _entry(row: Sequence) -> Entry:
         total=Decimal(values["total"]),
         currency=values["currency"],
         charges=tuple(MappingProxyType(line) for line in json.loads(values["charges"])),
-        drawn=tuple(Draw(block, minutes) for block, minutes in json.loads(values["drawn"])),
+        drawn=_draws_of(values["drawn"]),
         rules_version=values["rules_version"],
         agreement_version=values["agreement_version"],
         ticket_hash=values["ticket_hash"],
@@ -402,6 +462,10 @@ def _entry(row: Sequence) -> Entry:
         decided_at=dt.datetime.fromisoformat(values["decided_at"]),
         revision=values["revision"],
     )
+
+
+def _draws_of(text: str) -> tuple[Draw, ...]:
+    return tuple(Draw(block, minutes) for block, minutes in json.loads(text))
 
 
 def _entry_json(entry: Entry) -> str:
