@@ -26,7 +26,7 @@ from scopecheck.tickets.model import Ticket
 from scopecheck.tickets.read import read_tickets
 
 from .conftest import EXAMPLES
-from .test_streaming import BENCH, batch_decisions, ledger_rows, reference_text, run, write_csv, year
+from .test_streaming import BENCH, batch_decisions, independent, ledger_rows, reference_text, run, write_csv, year  # noqa: F401 - independent is a fixture
 
 COBALT_DENTAL = EXAMPLES / "cobalt-dental" / "agreement.yaml"  # prepaid blocks
 
@@ -235,14 +235,9 @@ def test_what_the_recorder_holds_grows_with_the_ledger_by_its_ticket_ids_only(tm
     assert large_peak - small_peak <= 2 * (large_ids - small_ids) + 64 * 1024, (small_peak, large_peak, small_ids, large_ids)
 
 
-def test_entries_are_not_read_when_no_decision_depends_on_them(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    (tmp_path / "rules").mkdir()
-    (tmp_path / "rules" / "simple.scope").write_text(
-        'rule long "Long work is a project"\n  when ticket.estimate > 4h\n  then project\n  because "it takes {ticket.estimate}"\n\n'
-        'rule covered "Covered"\n  priority -100\n  when true\n  then in_plan\n  because "support is covered"\n'
-    )
-    agreement = tmp_path / "agreement.yaml"
-    agreement.write_text(BENCH.read_text().replace("./rules/bench.scope", "./rules/simple.scope"))
+def test_entries_are_not_read_when_no_decision_depends_on_them(request: pytest.FixtureRequest, tmp_path: Path,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    agreement = request.getfixturevalue("independent")  # the fixture of test_streaming
     program = engine.load(agreement).program
     assert not program.depends_on_history
     later, path = ledger_of(program, 50, tmp_path / "ledger.sqlite3")
