@@ -274,13 +274,12 @@ class LedgerSession:
                 conditions.append(f"lower({column}) = lower(?)")
                 arguments.append(value)
         query = f"{_SELECT} WHERE {' AND '.join(conditions)} ORDER BY {_IN_ORDER}"
-        kept = self._read_once()
-        rows = self._connection.execute(query, arguments)
-        if filters.first_day or filters.last_day:
-            first, last = filters.first_day or dt.date.min, filters.last_day or dt.date.max
-            rows = (row for row in rows if first <= dt.datetime.fromisoformat(row[_WORK_START]).date() <= last)
-        yield from rows
-        self._read_again(kept)
+        with self._read_through():
+            rows = self._connection.execute(query, arguments)
+            if filters.first_day or filters.last_day:
+                first, last = filters.first_day or dt.date.min, filters.last_day or dt.date.max
+                rows = (row for row in rows if first <= dt.datetime.fromisoformat(row[_WORK_START]).date() <= last)
+            yield from rows
 
     def ticket_ids(self, client: str) -> set[str]:
         """The ids of the client's tickets that have an entry."""
@@ -289,10 +288,8 @@ class LedgerSession:
     def versions(self, client: str) -> set[tuple[str, str]]:
         """The (rules, agreement) versions the client's entries were decided under."""
         query = "SELECT DISTINCT rules_version, agreement_version FROM entries WHERE client = ?"
-        kept = self._read_once()
-        versions = set(self._connection.execute(query, (client,)))
-        self._read_again(kept)
-        return versions
+        with self._read_through():
+            return set(self._connection.execute(query, (client,)))
 
     def last_entry(self, client: str) -> Entry | None:
         """The client's last entry in the order of ``entries``; ``None`` when it has none."""
@@ -305,10 +302,9 @@ class LedgerSession:
         (``entry.work_start.date()``), in the order of ``entries``; entries that drew none are
         left out."""
         query = f"SELECT work_start, drawn FROM entries WHERE client = ? AND drawn <> '[]' ORDER BY {_IN_ORDER}"
-        kept = self._read_once()
-        for work_start, drawn in self._connection.execute(query, (client,)):
-            yield dt.datetime.fromisoformat(work_start).date(), _draws_of(drawn)
-        self._read_again(kept)
+        with self._read_through():
+            for work_start, drawn in self._connection.execute(query, (client,)):
+                yield dt.datetime.fromisoformat(work_start).date(), _draws_of(drawn)
 
     # A query that goes through all of a client's rows would otherwise leave its pages in the
     # cache, up to its size (``_CACHE_KIB``), which is there for the pages a run's writes come
@@ -316,13 +312,14 @@ class LedgerSession:
     # not grow with the ledger. Left small when the rows are not all read, which only a failing
     # run does.
 
-    def _read_once(self) -> int:
-        """Make the cache small; return its size, for ``_read_again``."""
+    @contextmanager
+    def _read_through(self) -> Iterator[None]:
+        """The cache made small while a query goes through all of a client's rows."""
         (kept,) = self._connection.execute("PRAGMA cache_size").fetchone()
         self._connection.execute(f"PRAGMA cache_size = -{_SCAN_CACHE_KIB}")
-        return kept
-
-    def _read_again(self, kept: int) -> None:
+        yield
+        # Not in a ``finally``: rows left unread end a run that is failing, whose connection may
+        # be closed by the time the generator reading them is collected.
         self._connection.execute(f"PRAGMA cache_size = {kept}")
 
     def revisions(self, client: str, ticket_id: str | None = None) -> dict[str, list[Revision]]:
