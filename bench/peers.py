@@ -16,7 +16,7 @@ Friday 08:00-18:00 UTC, unless waived. The peers come from the optional ``bench`
 from __future__ import annotations
 
 import importlib.util
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 Result = tuple[str, str, float]
@@ -63,17 +63,21 @@ ZEN_EXPRESSION = """[
 def _zen_expression(view: list[dict]) -> tuple[list, Runner]:
     import zen
 
-    compiled = zen.compile_expression(ZEN_EXPRESSION)
+    return view, _rule_and_premium(zen.compile_expression(ZEN_EXPRESSION).evaluate)
+
+
+def _rule_and_premium(evaluate: Callable[[dict], Sequence]) -> Runner:
+    """The runner of an engine whose compiled expression gives ``[deciding rule, premium]``
+    for a ticket."""
 
     def run(tickets: list) -> list[Result]:
-        evaluate = compiled.evaluate
         results = []
         for ticket in tickets:
             rule, premium = evaluate(ticket)
             results.append((OUTCOME_OF[rule], rule, float(premium)))
         return results
 
-    return view, run
+    return run
 
 
 def _table(name: str, inputs: list[tuple[str, str]], outputs: list[str], rows: list[tuple[list[str], list[str]]]) -> dict:
@@ -167,17 +171,7 @@ RULE_ENGINE_EXPRESSION = """[
 def _rule_engine(view: list[dict]) -> tuple[list, Runner]:
     import rule_engine
 
-    rule = rule_engine.Rule(RULE_ENGINE_EXPRESSION)
-
-    def run(tickets: list) -> list[Result]:
-        evaluate = rule.evaluate
-        results = []
-        for ticket in tickets:
-            decided, premium = evaluate(ticket)
-            results.append((OUTCOME_OF[decided], decided, float(premium)))
-        return results
-
-    return view, run
+    return view, _rule_and_premium(rule_engine.Rule(RULE_ENGINE_EXPRESSION).evaluate)
 
 
 # --- CEL (common-expression-language, in Rust) -----------------------------------------------
@@ -195,17 +189,7 @@ CEL_EXPRESSION = """[
 def _cel(view: list[dict]) -> tuple[list, Runner]:
     import cel
 
-    program = cel.compile(CEL_EXPRESSION)
-
-    def run(tickets: list) -> list[Result]:
-        execute = program.execute
-        results = []
-        for ticket in tickets:
-            decided, premium = execute(ticket)
-            results.append((OUTCOME_OF[decided], decided, float(premium)))
-        return results
-
-    return view, run
+    return view, _rule_and_premium(cel.compile(CEL_EXPRESSION).execute)
 
 
 # --- Cedar (cedarpy) ---------------------------------------------------------------------------
