@@ -394,8 +394,9 @@ Work = tuple[BusinessCalendar, dt.datetime, dt.datetime]
 
 @st.composite
 def business_hours(draw: st.DrawFn) -> BusinessHours:
-    # Times near the clock changes are drawn often so that spans start and end inside them.
-    cut = st.one_of(st.integers(0, MINUTES_PER_DAY), st.sampled_from([0, 30, 60, 90, 120, 150, 180, 210, 1440]))
+    # Times near the clock changes (the small hours, and near midnight) are drawn often so that
+    # spans start and end inside them.
+    cut = st.one_of(st.integers(0, MINUTES_PER_DAY), st.sampled_from([0, 30, 60, 90, 120, 150, 180, 210, 1380, 1440]))
     week = {}
     for weekday in range(7):
         count = draw(st.integers(0, 3))

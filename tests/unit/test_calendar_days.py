@@ -14,11 +14,11 @@ from hypothesis import strategies as st
 from scopecheck.calendar import (
     MINUTES_PER_DAY,
     BusinessCalendar,
-    BusinessHours,
     Holidays,
     WorkSplit,
     work_split,
 )
+from test_calendar import business_hours  # the strategy, shared
 
 UTC = dt.timezone.utc
 EPOCH = dt.datetime(1970, 1, 1, tzinfo=UTC)
@@ -92,18 +92,6 @@ def fields_of(moment: dt.datetime) -> tuple:
 
 
 # ---------------------------------------------------------------------------- generated cases
-
-
-@st.composite
-def business_hours(draw: st.DrawFn) -> BusinessHours:
-    # Cuts near midnight and the small hours, where the clocks change, come often.
-    cut = st.one_of(st.integers(0, MINUTES_PER_DAY), st.sampled_from([0, 30, 60, 90, 120, 150, 180, 210, 1380, 1440]))
-    week = {}
-    for weekday in range(7):
-        count = draw(st.integers(0, 3))
-        cuts = sorted(draw(st.sets(cut, min_size=2 * count, max_size=2 * count)))
-        week[weekday] = list(zip(cuts[::2], cuts[1::2]))
-    return BusinessHours.from_spans(week)
 
 
 @st.composite
