@@ -412,3 +412,11 @@ def test_jobs_on_an_agreement_whose_tickets_cannot_be_cut_say_so_once_and_decide
     [note] = two.stderr.splitlines()
     assert note.startswith("note: --jobs 2:") and "one process" in note
     assert run("classify", str(HARBOR_VALE), tickets, "--no-ledger", "--jobs", "0").exit_code == 0
+
+
+@pytest.mark.parametrize(("given", "said"), [("abc", "'abc' is not a valid whole number"), ("-1", "-1 is not in the range x>=0")])
+def test_a_wrong_number_of_jobs_is_refused_in_words(given: str, said: str, tmp_path: Path) -> None:
+    tickets = write_csv(year(2), tmp_path / "tickets.csv")
+    result = run("classify", str(BENCH), str(tickets), "--no-ledger", "--jobs", given)
+    assert result.exit_code == 2
+    assert said in result.output and "Traceback" not in result.output

@@ -35,6 +35,16 @@ from scopecheck.cli.common import (
 from scopecheck.diagnostics import Diagnostic, DiagnosticError, SourceLines
 
 
+class _ProcessCount(click.IntRange):
+    """A count of processes, 0 or more; named so that a wrong one reads "'abc' is not a valid
+    whole number", not click's "integer range"."""
+
+    name = "whole number"
+
+
+_PROCESS_COUNT = _ProcessCount(min=0)
+
+
 @click.command()
 @click.argument("agreement", type=click.Path(dir_okay=False))
 @click.argument("tickets", nargs=-1, type=click.Path(exists=True, dir_okay=False, allow_dash=True))
@@ -52,7 +62,7 @@ from scopecheck.diagnostics import Diagnostic, DiagnosticError, SourceLines
               help="Show only tickets whose work starts in this month (2026-11), year (2026) or day (2026-11-02), with their totals.")
 @click.option("--from", "first_day", metavar="DATE", help="Show only tickets whose work starts on or after this date (2026-11-01).")
 @click.option("--to", "last_day", metavar="DATE", help="Show only tickets whose work starts on or before this date (2026-11-30).")
-@click.option("--jobs", "-j", type=click.IntRange(min=0), default=1, show_default=True, metavar="N",
+@click.option("--jobs", "-j", type=_PROCESS_COUNT, default=1, show_default=True, metavar="N",
               help="Decide in N processes (0: one per CPU). The output is the same as with one; rules that count "
                    "across all tickets, coverage ceilings and prepaid hours keep a run in one process.")
 @ledger_option
